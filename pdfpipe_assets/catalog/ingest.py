@@ -1,0 +1,27 @@
+"""Find PDFs under the paths a user names and register them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .registry import DocumentEntry, Registry
+
+
+def pdf_files(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus ``*.pdf`` (any case) found under folders, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() == ".pdf" and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    return found
+
+
+def ingest(registry: Registry, paths: list[Path]) -> list[tuple[DocumentEntry, bool]]:
+    return registry.register(pdf_files(paths))

@@ -1,0 +1,100 @@
+"""The document registry (DuckDB): key -> source path, sha256, size, registered_at.
+
+Assets find their input here, never by scanning folders.  DuckDB lets one process
+write at a time, so every call opens a short connection and retries while locked.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..keys import document_key, sha256_of
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    key VARCHAR PRIMARY KEY,
+    source_path VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL UNIQUE,
+    size_bytes BIGINT NOT NULL,
+    registered_at TIMESTAMPTZ NOT NULL
+)
+"""
+LOCK_RETRY_S = 30.0
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    key: str
+    source_path: Path
+    file_name: str
+    sha256: str
+    size_bytes: int
+    registered_at: datetime
+
+
+class Registry:
+    def __init__(self, path: Path):
+        self.path = path
+
+    @contextmanager
+    def _connect(self, read_only: bool = False):
+        import duckdb
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + LOCK_RETRY_S
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+                break
+            except duckdb.IOException as exc:  # another process holds the write lock
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05 + random.random() * 0.1)
+        try:
+            if not read_only or not self.path.exists():
+                con.execute(SCHEMA)
+            yield con
+        finally:
+            con.close()
+
+    def register(self, paths: list[Path]) -> list[tuple[DocumentEntry, bool]]:
+        """Register files; returns (entry, is_new).  Same bytes under another name -> same key."""
+        hashed = [(p.resolve(), sha256_of(p), p.stat().st_size) for p in paths]
+        out = []
+        now = datetime.now(timezone.utc)
+        with self._connect() as con:
+            for path, sha, size in hashed:
+                row = con.execute("SELECT * FROM documents WHERE sha256 = ?", [sha]).fetchone()
+                if row:
+                    out.append((_entry(row), False))
+                    continue
+                key = document_key(path.name, sha)
+                con.execute(
+                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)", [key, str(path), path.name, sha, size, now]
+                )
+                out.append((DocumentEntry(key, path, path.name, sha, size, now), True))
+        return out
+
+    def get(self, key: str) -> DocumentEntry | None:
+        with self._connect(read_only=True) as con:
+            row = con.execute("SELECT * FROM documents WHERE key = ?", [key]).fetchone()
+        return _entry(row) if row else None
+
+    def all(self) -> list[DocumentEntry]:
+        with self._connect(read_only=True) as con:
+            rows = con.execute("SELECT * FROM documents ORDER BY registered_at, key").fetchall()
+        return [_entry(r) for r in rows]
+
+    def keys(self) -> list[str]:
+        return [e.key for e in self.all()]
+
+
+def _entry(row) -> DocumentEntry:
+    key, path, name, sha, size, at = row
+    return DocumentEntry(key, Path(path), name, sha, size, at)

@@ -1,0 +1,73 @@
+"""The fused document: pdfpipe's one JSON per PDF.  Its JSON Schema is versioned."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .geometry import BBox
+from .scholarly import Scholarly
+from .tables import Table
+
+SCHEMA_VERSION = "1.0.0"
+
+BlockKind = Literal[
+    "title", "author", "abstract", "section_header", "text", "reference", "table", "caption"
+]
+
+
+class Block(BaseModel):
+    index: int = Field(description="position in reading order, 0-based, whole document")
+    page: int
+    bbox: BBox
+    kind: BlockKind
+    text: str
+    source_stage: str
+    engine: str
+
+
+class FusedPage(BaseModel):
+    number: int
+    width: float
+    height: float
+    rotation: int
+    text_source: str
+
+
+class DocumentInfo(BaseModel):
+    key: str
+    file_name: str
+    sha256: str
+    size_bytes: int
+    page_count: int
+    pdf_version: str | None = None
+    repaired: bool = False
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class StageProvenance(BaseModel):
+    stage: str
+    engine: str
+    engine_version: str
+    seconds: float | None = None
+
+
+class Provenance(BaseModel):
+    pdfpipe_version: str
+    created_at: str
+    stages: list[StageProvenance]
+
+
+class FusedDocument(BaseModel):
+    """One document, every stage fused.  Boxes: rotation-normalized page space,
+    origin top-left, points (see ``geometry.BBox``)."""
+
+    schema_version: Literal["1.0.0"] = SCHEMA_VERSION
+    coordinate_system: Literal["page-points-top-left-rotated"] = "page-points-top-left-rotated"
+    document: DocumentInfo
+    pages: list[FusedPage]
+    blocks: list[Block]
+    tables: list[Table]
+    scholarly: Scholarly
+    provenance: Provenance

@@ -1,0 +1,52 @@
+"""Output of the ``grobid_alignment`` stage: the scientific header and references."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .geometry import BBox
+
+
+class Anchor(BaseModel):
+    """Where a piece of text sits in the document."""
+
+    page: int
+    bbox: BBox
+
+
+class Located(BaseModel):
+    text: str
+    anchors: list[Anchor] = Field(default_factory=list)
+
+
+class Author(BaseModel):
+    name: str
+    affiliation: str | None = None
+    anchors: list[Anchor] = Field(default_factory=list)
+
+
+class Heading(Located):
+    level: int = 1
+    number: str | None = None
+
+
+class Reference(Located):
+    label: str | None = None
+    title: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    year: str | None = None
+    venue: str | None = None
+    doi: str | None = None
+
+
+class Scholarly(BaseModel):
+    producer: Literal["grobid", "embedded"] = Field(
+        description="'grobid' when a GROBID server produced it, 'embedded' for the built-in extractor"
+    )
+    title: Located | None = None
+    authors: list[Author] = Field(default_factory=list)
+    abstract: Located | None = None
+    headings: list[Heading] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)

@@ -1,0 +1,38 @@
+"""Page images as numpy arrays, and boxes mapped back after an orientation fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def load_gray(png: Path):
+    """The rendered PNG as a contiguous uint8 (H, W) array."""
+    import numpy as np
+    import pymupdf
+
+    pix = pymupdf.Pixmap(str(png))
+    if pix.n != 1:
+        pix = pymupdf.Pixmap(pymupdf.csGRAY, pix)
+    arr = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)
+    return np.ascontiguousarray(arr[:, : pix.width])
+
+
+def load_rgb(png: Path):
+    import numpy as np
+    import pymupdf
+
+    pix = pymupdf.Pixmap(str(png))
+    if pix.alpha or pix.n != 3:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
+    arr = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)
+    return np.ascontiguousarray(arr[:, : pix.width * 3].reshape(pix.height, pix.width, 3))
+
+
+def unrotate_box(box, quarter_turns: int, width: int, height: int):
+    """Map a box found on ``np.rot90(image, quarter_turns)`` back onto ``image`` (width x height)."""
+    x0, y0, x1, y1 = box
+    for turn in range(quarter_turns % 4, 0, -1):
+        # np.rot90 sends (x, y) on an image of width w to (y, w - x); undo one turn.
+        w_before = width if (turn - 1) % 2 == 0 else height
+        x0, y0, x1, y1 = w_before - y1, x0, w_before - y0, x1
+    return x0, y0, x1, y1

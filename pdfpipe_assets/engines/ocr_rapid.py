@@ -1,0 +1,61 @@
+"""RapidOCR (PP-OCR weights inside the wheel): the OCR engine when Tesseract data is absent."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from ..contracts import BBox, Line, Word
+from ..errors import EngineUnavailable
+from .base import EngineInfo, OcrPage, package_version
+from .images import load_rgb
+
+
+def _box(points, scale: float) -> BBox:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return BBox.of((min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale))
+
+
+class RapidOcr:
+    def __init__(self):
+        self.info = EngineInfo("rapidocr", package_version("rapidocr"))
+        if self.info.version == "absent":
+            raise EngineUnavailable("rapidocr is not installed: pip install 'pdfpipe[rapidocr]'")
+
+    @cached_property
+    def _engine(self):
+        from rapidocr import RapidOCR
+
+        threads = int(os.environ.get("PDFPIPE_ENGINE_THREADS", "1"))
+        return RapidOCR(
+            params={
+                "Global.use_cls": False,
+                "Global.log_level": "critical",
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+
+    def recognize(self, png: Path, dpi: int) -> OcrPage:
+        result = self._engine(load_rgb(png), return_word_box=True)
+        scale = 72.0 / dpi
+        lines: list[Line] = []
+        if result.boxes is None:
+            return OcrPage(lines=[], orientation=0)
+        word_results = result.word_results or [()] * len(result.txts)
+        for i, (points, text, score, wres) in enumerate(
+            zip(result.boxes, result.txts, result.scores, word_results)
+        ):
+            words = [Word(text=t, bbox=_box(p, scale), confidence=float(s)) for t, s, p in wres if t.strip()]
+            box = _box(points, scale)
+            if not words:
+                words = [Word(text=text, bbox=box, confidence=float(score))]
+            lines.append(
+                Line(
+                    text=text, bbox=box, confidence=round(float(score), 3), source="ocr:rapidocr",
+                    block=i, font_size=round(box.height, 2), words=words,
+                )
+            )
+        return OcrPage(lines=lines, orientation=0)

@@ -1,0 +1,30 @@
+"""Document failures, each with a class, so a bad file fails only its own partition."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+FailureClass = Literal[
+    "empty", "not_pdf", "encrypted", "no_pages", "corrupt", "timeout", "out_of_memory",
+    "engine_error", "transient", "missing_input",
+]
+
+# Failures that come from the bytes of the file: retrying cannot help.
+DETERMINISTIC: frozenset[str] = frozenset({"empty", "not_pdf", "encrypted", "no_pages", "corrupt"})
+
+
+class DocumentError(Exception):
+    """A document cannot go through a stage; ``failure_class`` says why in one word."""
+
+    def __init__(self, failure_class: FailureClass, message: str):
+        super().__init__(f"[{failure_class}] {message}")
+        self.failure_class = failure_class
+        self.message = message
+
+    @property
+    def retryable(self) -> bool:
+        return self.failure_class not in DETERMINISTIC
+
+
+class EngineUnavailable(RuntimeError):
+    """An engine selected by configuration is not installed or has no model data."""

@@ -1,0 +1,36 @@
+"""Column-aware reading order for the blocks of one page (top-down bands, left column first)."""
+
+from __future__ import annotations
+
+from ..contracts import BBox
+
+FULL_WIDTH = 0.55  # a block wider than this share of the page spans the columns
+
+
+def reading_order(boxes: list[BBox], page_width: float) -> list[int]:
+    """Indices of ``boxes`` in reading order.
+
+    Blocks wider than ``FULL_WIDTH`` of the page cut the page into horizontal bands;
+    inside a band, narrow blocks are read column by column (left of the middle first).
+    """
+    if not boxes:
+        return []
+    mid = page_width / 2
+    wide = sorted(
+        (i for i, b in enumerate(boxes) if b.width >= FULL_WIDTH * page_width), key=lambda i: boxes[i].y0
+    )
+    narrow = [i for i in range(len(boxes)) if i not in set(wide)]
+    order: list[int] = []
+    top = float("-inf")
+    for cut in [*wide, None]:
+        bottom = boxes[cut].y0 if cut is not None else float("inf")
+        band = [i for i in narrow if top <= (boxes[i].y0 + boxes[i].y1) / 2 < bottom]
+        left = sorted((i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 < mid), key=lambda i: (boxes[i].y0, boxes[i].x0))
+        right = sorted((i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 >= mid), key=lambda i: (boxes[i].y0, boxes[i].x0))
+        order.extend(left + right)
+        if cut is not None:
+            order.append(cut)
+            top = (boxes[cut].y0 + boxes[cut].y1) / 2
+    seen = set(order)
+    order.extend(i for i in range(len(boxes)) if i not in seen)  # never drop a block
+    return order

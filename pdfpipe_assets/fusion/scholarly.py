@@ -1,0 +1,236 @@
+"""Scientific header and references: from GROBID TEI aligned to the spine, or from the spine alone."""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+from ..contracts import Anchor, Author, Heading, Located, OcrSpine, Reference, Scholarly
+from ..contracts.spine import Line
+from .tei import TeiDocument, TeiItem, split_author_line
+from .text import clean, norm
+
+HEADER_PAGES = 2
+REFERENCE_TITLES = {"references", "bibliography", "literature cited", "works cited", "reference"}
+_NUMBERED = re.compile(r"^((?:\d+\.)*\d+\.?|[IVX]+\.|[A-H]\.)\s+(\S.*)$")
+_LABEL = re.compile(r"^\s*(\[\d+\]|\d+\.|\(\d+\))\s+")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)[a-z]?\b")
+_DOI = re.compile(r"\b10\.\d{4,9}/[^\s,;]+")
+_AFFILIATION = re.compile(
+    r"@|universit|department|dept\.|institut|laborator|school|college|centre|center|faculty|"
+    r"\b\d{4,5}\b|e-?mail|gmbh|inc\.|ltd",
+    re.I,
+)
+
+SpineLine = tuple[int, Line]  # (page number, line)
+
+
+def _anchor(page: int, line: Line) -> Anchor:
+    return Anchor(page=page, bbox=line.bbox)
+
+
+def _anchors(lines: list[SpineLine]) -> list[Anchor]:
+    return [_anchor(p, ln) for p, ln in lines]
+
+
+# ---------------------------------------------------------------- GROBID alignment
+
+
+def _snap(anchors: list[Anchor], lines: list[SpineLine]) -> list[Anchor]:
+    """Replace TEI boxes by the spine lines they cover (same page, >= 50% of the line)."""
+    out = []
+    for anchor in anchors:
+        hits = [
+            _anchor(p, ln) for p, ln in lines if p == anchor.page and ln.bbox.overlap_of(anchor.bbox) >= 0.5
+        ]
+        out.extend(hits or [anchor])
+    return out
+
+
+def _find_text(text: str, lines: list[SpineLine]) -> list[Anchor]:
+    """Longest run of consecutive spine lines whose text lies inside ``text``."""
+    target = norm(text)
+    if not target:
+        return []
+    best: list[SpineLine] = []
+    run: list[SpineLine] = []
+    for item in lines:
+        piece = norm(item[1].text)
+        if piece and (len(piece) >= 8 or piece == target) and piece in target:
+            run.append(item)
+            if sum(len(r[1].text) for r in run) > sum(len(b[1].text) for b in best):
+                best = list(run)
+        else:
+            run = []
+    return _anchors(best)
+
+
+def _locate(item: TeiItem, lines: list[SpineLine]) -> list[Anchor]:
+    return _snap(item.anchors, lines) if item.anchors else _find_text(item.text, lines)
+
+
+def align_tei(tei: TeiDocument, spine: OcrSpine) -> Scholarly:
+    lines = list(spine.all_lines())
+    head_lines = [item for item in lines if item[0] <= HEADER_PAGES]
+    affiliations = tei.authors[0].extra.get("affiliations", []) if tei.authors else []
+    return Scholarly(
+        producer="grobid",
+        title=Located(text=tei.title.text, anchors=_locate(tei.title, head_lines)) if tei.title else None,
+        authors=[
+            Author(
+                name=a.text,
+                affiliation=a.extra.get("affiliation") or ("; ".join(affiliations) or None),
+                anchors=_locate(a, head_lines) if a.anchors else [],
+            )
+            for a in tei.authors
+        ],
+        abstract=Located(text=tei.abstract.text, anchors=_locate(tei.abstract, head_lines))
+        if tei.abstract
+        else None,
+        headings=[
+            Heading(text=h.text, number=h.extra.get("number"), anchors=_locate(h, lines))
+            for h in tei.headings
+        ],
+        references=[
+            Reference(
+                text=r.text, label=r.extra.get("label"), title=r.extra.get("title"),
+                authors=r.extra.get("authors", []), year=r.extra.get("year"),
+                venue=r.extra.get("venue"), doi=r.extra.get("doi"), anchors=_locate(r, lines),
+            )
+            for r in tei.references
+        ],
+    )
+
+
+# ---------------------------------------------------------------- embedded extractor
+
+
+def body_font_size(lines: list[SpineLine]) -> float:
+    sizes = [ln.font_size for _, ln in lines for _ in range(max(1, len(ln.text) // 20)) if ln.font_size]
+    return statistics.median(sizes) if sizes else 10.0
+
+
+def _title(lines: list[SpineLine], body: float, page_height: float) -> list[SpineLine]:
+    candidates = [
+        (p, ln) for p, ln in lines
+        if p == 1 and ln.bbox.y1 < 0.6 * page_height and ln.font_size
+        and ln.font_size >= body * 1.15 and len(re.findall(r"[A-Za-z]", ln.text)) >= 4
+    ]
+    if not candidates:
+        return []
+    top = max(ln.font_size for _, ln in candidates)
+    first = next(i for i, (p, ln) in enumerate(lines) if (p, ln) in candidates and ln.font_size >= top - 0.5)
+    picked = [lines[first]]
+    for p, ln in lines[first + 1 :]:
+        prev = picked[-1][1]
+        close = 0 <= ln.bbox.y0 - prev.bbox.y1 < 1.2 * top
+        if p == 1 and ln.font_size and abs(ln.font_size - top) <= 0.5 and close:
+            picked.append((p, ln))
+        else:
+            break
+    return picked
+
+
+def _is_heading(line: Line, body: float) -> bool:
+    text = clean(line.text)
+    if not text or len(text) > 100 or len(text.split()) > 12 or text.endswith((",", ";")):
+        return False
+    if not re.match(r"^[\dA-Z]", text):
+        return False
+    larger = bool(line.font_size and line.font_size >= body + 0.9)
+    if line.source != "text_layer":
+        return norm(text) in REFERENCE_TITLES or bool(_NUMBERED.match(text) and len(text.split()) <= 8)
+    if norm(text) in REFERENCE_TITLES | {"abstract", "introduction", "conclusion", "conclusions"}:
+        return True
+    return (line.bold or larger) and bool(re.search(r"[A-Za-z]{3}", text)) and not text.endswith(".")
+
+
+def _heading(p: int, line: Line) -> Heading:
+    text = clean(line.text)
+    match = _NUMBERED.match(text)
+    number = match.group(1).rstrip(".") if match else None
+    level = number.count(".") + 1 if number and number[0].isdigit() else 1
+    return Heading(text=text, number=number, level=level, anchors=[_anchor(p, line)])
+
+
+def _references(lines: list[SpineLine], start: int) -> list[Reference]:
+    body = lines[start + 1 :]
+    entries: list[list[SpineLine]] = []
+    labelled = sum(1 for _, ln in body if _LABEL.match(ln.text)) >= 2
+    last_block = None
+    for p, ln in body:
+        new = _LABEL.match(ln.text) if labelled else (p, ln.block) != last_block
+        if new or not entries:
+            entries.append([])
+        entries[-1].append((p, ln))
+        last_block = (p, ln.block)
+    refs = []
+    for entry in entries:
+        text = clean(" ".join(ln.text for _, ln in entry))
+        if len(text) < 15:
+            continue
+        label = _LABEL.match(text)
+        year = _YEAR.search(text)
+        doi = _DOI.search(text)
+        refs.append(
+            Reference(
+                text=text[label.end():] if label else text, label=label.group(1) if label else None,
+                year=year.group(1) if year else None, doi=doi.group(0).rstrip(".") if doi else None,
+                anchors=_anchors(entry),
+            )
+        )
+    return refs
+
+
+def extract_embedded(spine: OcrSpine) -> Scholarly:
+    """Header, headings and references from fonts, positions and the 'References' heading."""
+    lines = list(spine.all_lines())
+    if not lines:
+        return Scholarly(producer="embedded")
+    body = body_font_size(lines)
+    page_height = spine.pages[0].height
+    title = _title(lines, body, page_height)
+    after_title = lines.index(title[-1]) + 1 if title else 0
+    abstract_at = next(
+        (i for i, (p, ln) in enumerate(lines) if p <= HEADER_PAGES and norm(ln.text).startswith("abstract")),
+        None,
+    )
+    authors: list[Author] = []
+    if title:
+        stop = abstract_at if abstract_at is not None and abstract_at > after_title else after_title + 6
+        for p, ln in lines[after_title:stop]:
+            if p != 1 or _AFFILIATION.search(ln.text) or len(ln.text) > 200:
+                if authors:
+                    break
+                continue
+            names = split_author_line(ln.text)
+            if names and all(1 <= len(n.split()) <= 5 for n in names):
+                authors.extend(Author(name=n, anchors=[_anchor(p, ln)]) for n in names)
+            elif authors:
+                break
+    abstract = None
+    if abstract_at is not None:
+        chunk = [lines[abstract_at]]
+        for p, ln in lines[abstract_at + 1 : abstract_at + 60]:
+            if _is_heading(ln, body) or norm(ln.text).startswith(("keywords", "index terms", "key words")):
+                break
+            chunk.append((p, ln))
+        text = clean(" ".join(ln.text for _, ln in chunk))
+        text = re.sub(r"^abstract[\s.:—-]*", "", text, flags=re.I)
+        if text:
+            abstract = Located(text=text, anchors=_anchors(chunk))
+    skip = {id(ln) for _, ln in title} | ({id(ln) for _, ln in lines[: abstract_at + 1]} if abstract_at else set())
+    headings = [
+        _heading(p, ln) for p, ln in lines if id(ln) not in skip and _is_heading(ln, body)
+    ]
+    ref_at = max(
+        (i for i, (_, ln) in enumerate(lines) if norm(ln.text) in REFERENCE_TITLES), default=None
+    )
+    return Scholarly(
+        producer="embedded",
+        title=Located(text=clean(" ".join(ln.text for _, ln in title)), anchors=_anchors(title)) if title else None,
+        authors=authors,
+        abstract=abstract,
+        headings=headings,
+        references=_references(lines, ref_at) if ref_at is not None else [],
+    )

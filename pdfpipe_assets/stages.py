@@ -1,0 +1,224 @@
+"""One function per stage: key -> inputs -> one engine call -> atomic write -> metrics.
+
+These know nothing of Dagster; the assets, the CLI and the benchmark's bare loop call them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .catalog import Registry
+from .contracts import OcrSpine, RenderManifest, Scholarly, SourceInfo, TablesOutput
+from .contracts.fused import StageProvenance
+from .engines.base import EngineInfo
+from .engines.pymupdf_engines import PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTables, PyMuPDFTextLayer
+from .engines.registry import make_ocr_engine, ocr_engine_info
+from .errors import DocumentError
+from .fusion import spine as spine_rules
+from .fusion.checks import page_geometry_problems
+from .fusion.fuse import fuse
+from .fusion.scholarly import align_tei, extract_embedded
+from .fusion.tei import parse_tei
+from .profiles import Profile
+from .settings import Settings
+from .storage import read_model, staged_dir, write_bytes, write_model
+
+SOURCE, RENDERS, SPINE, TABLES, SCHOLARLY, FUSED = (
+    "source_pdf", "page_renders", "ocr_spine", "tables", "grobid_alignment", "fused_document",
+)
+STAGE_FILES = {
+    SOURCE: "source.json", RENDERS: "pages.json", SPINE: "spine.json", TABLES: "tables.json",
+    SCHOLARLY: "scholarly.json", FUSED: "document.json",
+}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "1", TABLES: "1", SCHOLARLY: "1", FUSED: "1"}
+RECORD = "_stage.json"
+
+
+@dataclass
+class StageResult:
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class Workspace:
+    """Everything a stage needs: where data lives, the registry, the profile, the engines."""
+
+    settings: Settings
+    profile: Profile
+    grobid_url: str | None = None
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry(self.settings.registry_path)
+
+    @cached_property
+    def ocr(self):
+        return make_ocr_engine(self.profile.engines.ocr)
+
+    def engine_info(self, stage: str) -> EngineInfo:
+        if stage == SPINE:
+            ocr = ocr_engine_info(self.profile.engines.ocr)
+            return EngineInfo(f"pymupdf+{ocr.name}", f"{PyMuPDFSource.info.version}+{ocr.version}")
+        if stage == SCHOLARLY:
+            return EngineInfo("grobid", "server") if self.grobid_url else EngineInfo("embedded", "1")
+        return PyMuPDFSource.info
+
+    def code_version(self, stage: str) -> str:
+        return f"{STAGE_VERSIONS[stage]}:{self.engine_info(stage).label}"
+
+    def path(self, key: str, stage: str) -> Path:
+        return self.settings.stage_dir(key, stage) / STAGE_FILES[stage]
+
+    def read(self, key: str, stage: str, model):
+        path = self.path(key, stage)
+        if not path.exists():
+            raise DocumentError("missing_input", f"{stage} has not been materialized for {key}")
+        return read_model(path, model)
+
+    def source_path(self, key: str) -> Path:
+        entry = self.registry.get(key)
+        if entry is None:
+            raise DocumentError("missing_input", f"document {key} is not in the registry")
+        return entry.source_path
+
+
+def _record(ws: Workspace, key: str, stage: str, folder: Path, started: float, engine: EngineInfo) -> float:
+    seconds = round(time.perf_counter() - started, 3)
+    rec = StageProvenance(stage=stage, engine=engine.name, engine_version=engine.version, seconds=seconds)
+    write_model(folder / RECORD, rec)
+    return seconds
+
+
+def _write_stage(ws: Workspace, key: str, stage: str, model, started: float, engine: EngineInfo) -> float:
+    """Write the stage's JSON and its provenance record in one atomic folder swap."""
+    with staged_dir(ws.settings.stage_dir(key, stage)) as tmp:
+        write_model(tmp / STAGE_FILES[stage], model)
+        return _record(ws, key, stage, tmp, started, engine)
+
+
+def run_source(ws: Workspace, key: str) -> StageResult:
+    started = time.perf_counter()
+    entry = ws.registry.get(key)
+    if entry is None:
+        raise DocumentError("missing_input", f"document {key} is not in the registry")
+    info = PyMuPDFSource().inspect(entry.source_path, key, entry.sha256)
+    seconds = _write_stage(ws, key, SOURCE, info, started, PyMuPDFSource.info)
+    return StageResult({
+        "pages": info.page_count, "pages_with_text": sum(p.has_text_layer for p in info.pages),
+        "repaired": info.repaired, "encrypted": info.encrypted, "pdf_version": info.pdf_version or "",
+        "seconds": seconds,
+    })
+
+
+def run_renders(ws: Workspace, key: str) -> StageResult:
+    started = time.perf_counter()
+    render = ws.profile.render
+    with staged_dir(ws.settings.stage_dir(key, RENDERS)) as tmp:
+        manifest = PyMuPDFRenderer().render(ws.source_path(key), tmp, render.dpi, render.max_pixels)
+        write_model(tmp / STAGE_FILES[RENDERS], manifest)
+        seconds = _record(ws, key, RENDERS, tmp, started, PyMuPDFRenderer.info)
+    return StageResult({"pages": len(manifest.pages), "dpi": manifest.dpi, "seconds": seconds})
+
+
+def run_spine(ws: Workspace, key: str) -> StageResult:
+    started = time.perf_counter()
+    source = ws.read(key, SOURCE, SourceInfo)
+    renders = ws.read(key, RENDERS, RenderManifest)
+    text_pages = PyMuPDFTextLayer().read(ws.source_path(key))
+    pages, ocr_seconds = [], 0.0
+    ocr_info = ocr_engine_info(ws.profile.engines.ocr)
+    for number, lines in enumerate(text_pages, start=1):
+        ocr_needed, why = spine_rules.needs_ocr(lines)
+        if not ocr_needed:
+            pages.append(spine_rules.text_page(source, number, lines, why))
+            continue
+        t = time.perf_counter()
+        render = renders.pages[number - 1]
+        result = ws.ocr.recognize(ws.settings.stage_dir(key, RENDERS) / render.file, render.dpi)
+        ocr_seconds += time.perf_counter() - t
+        pages.append(spine_rules.ocr_page(source, number, result.lines, why, result.orientation))
+    spine = OcrSpine(text_engine=PyMuPDFTextLayer.info.label, ocr_engine=ocr_info.label, pages=pages)
+    seconds = _write_stage(ws, key, SPINE, spine, started, ws.engine_info(SPINE))
+    ocr_pages = sum(p.source != "text_layer" for p in pages)
+    return StageResult({
+        "pages": len(pages), "text_layer_pages": len(pages) - ocr_pages, "ocr_pages": ocr_pages,
+        "lines": sum(len(p.lines) for p in pages), "words": sum(len(ln.words) for p in pages for ln in p.lines),
+        "ocr_seconds": round(ocr_seconds, 3), "seconds": seconds,
+    })
+
+
+def geometry_problems(ws: Workspace, key: str) -> list[str]:
+    return page_geometry_problems(
+        ws.read(key, SOURCE, SourceInfo), ws.read(key, RENDERS, RenderManifest), ws.read(key, SPINE, OcrSpine)
+    )
+
+
+def run_tables(ws: Workspace, key: str) -> StageResult:
+    started = time.perf_counter()
+    found = PyMuPDFTables().find(ws.source_path(key))
+    seconds = _write_stage(ws, key, TABLES, found, started, PyMuPDFTables.info)
+    return StageResult({
+        "tables": len(found.tables), "cells": sum(len(t.cells) for t in found.tables), "seconds": seconds,
+    })
+
+
+def run_scholarly(ws: Workspace, key: str) -> StageResult:
+    started = time.perf_counter()
+    spine = ws.read(key, SPINE, OcrSpine)
+    if ws.grobid_url:
+        from .engines.grobid import GrobidClient
+
+        client = GrobidClient(ws.grobid_url)
+        tei_xml = client.process_fulltext(ws.source_path(key))
+        result, engine = align_tei(parse_tei(tei_xml), spine), client.info
+    else:
+        result, engine = extract_embedded(spine), ws.engine_info(SCHOLARLY)
+    with staged_dir(ws.settings.stage_dir(key, SCHOLARLY)) as tmp:
+        write_model(tmp / STAGE_FILES[SCHOLARLY], result)
+        if ws.grobid_url:
+            write_bytes(tmp / "grobid.tei.xml", tei_xml.encode())
+        seconds = _record(ws, key, SCHOLARLY, tmp, started, engine)
+    return StageResult({
+        "producer": result.producer, "title": result.title.text if result.title else "",
+        "authors": len(result.authors), "headings": len(result.headings),
+        "references": len(result.references), "seconds": seconds,
+    })
+
+
+def run_fuse(ws: Workspace, key: str) -> StageResult:
+    started = time.perf_counter()
+    stages = [
+        read_model(ws.settings.stage_dir(key, s) / RECORD, StageProvenance)
+        for s in (SOURCE, RENDERS, SPINE, TABLES, SCHOLARLY)
+    ]
+    doc = fuse(
+        ws.read(key, SOURCE, SourceInfo), ws.read(key, SPINE, OcrSpine), ws.read(key, TABLES, TablesOutput),
+        ws.read(key, SCHOLARLY, Scholarly), stages,
+    )
+    seconds = round(time.perf_counter() - started, 3)
+    doc.provenance.stages.append(
+        StageProvenance(stage=FUSED, engine="pdfpipe-fusion", engine_version=STAGE_VERSIONS[FUSED], seconds=seconds)
+    )
+    _write_stage(ws, key, FUSED, doc, started, EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED]))
+    kinds: dict[str, int] = {}
+    for block in doc.blocks:
+        kinds[block.kind] = kinds.get(block.kind, 0) + 1
+    return StageResult({
+        "pages": len(doc.pages), "blocks": len(doc.blocks), "tables": len(doc.tables),
+        "block_kinds": ", ".join(f"{k}={v}" for k, v in sorted(kinds.items())),
+        "path": str(ws.path(key, FUSED)), "seconds": seconds,
+    })
+
+
+STAGES = {
+    SOURCE: run_source, RENDERS: run_renders, SPINE: run_spine, TABLES: run_tables,
+    SCHOLARLY: run_scholarly, FUSED: run_fuse,
+}
+
+
+def run_document(ws: Workspace, key: str) -> dict[str, StageResult]:
+    """Every stage for one document, in order (the bare loop: no orchestrator)."""
+    return {stage: fn(ws, key) for stage, fn in STAGES.items()}
