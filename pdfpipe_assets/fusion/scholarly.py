@@ -123,7 +123,7 @@ def _title(lines: list[SpineLine], body: float, page_height: float) -> list[Spin
     picked = [lines[first]]
     for p, ln in lines[first + 1 :]:
         prev = picked[-1][1]
-        close = 0 <= ln.bbox.y0 - prev.bbox.y1 < 1.2 * top
+        close = -0.5 * top <= ln.bbox.y0 - prev.bbox.y1 < 1.2 * top
         if p == 1 and ln.font_size and abs(ln.font_size - top) <= 0.5 and close:
             picked.append((p, ln))
         else:

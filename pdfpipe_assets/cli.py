@@ -1,0 +1,128 @@
+"""``pdfpipe``: register PDFs, run them through Dagster, export the fused JSON, check the schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .settings import PROJECT_ROOT, Settings
+
+SAMPLES = PROJECT_ROOT / "samples"
+
+
+def _summary(settings: Settings, key: str) -> str:
+    from .contracts import FusedDocument
+    from .stages import FUSED, STAGE_FILES
+
+    doc = FusedDocument.model_validate_json((settings.stage_dir(key, FUSED) / STAGE_FILES[FUSED]).read_text())
+    ocr = sum(p.text_source != "text_layer" for p in doc.pages)
+    title = doc.scholarly.title.text[:50] if doc.scholarly.title else "-"
+    return (
+        f"{doc.document.page_count} pages ({ocr} OCR), {len(doc.blocks)} blocks, {len(doc.tables)} tables, "
+        f"{len(doc.scholarly.references)} references, title: {title}"
+    )
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from .defs.operations import get_instance, register
+
+    with get_instance(settings) as instance:
+        for entry, new in register(instance, settings, [Path(p) for p in args.paths]):
+            print(f"{entry.key}\t{'new' if new else 'known'}\t{entry.source_path}")
+    return 0
+
+
+def cmd_run(args, settings: Settings) -> int:
+    from .defs.operations import get_instance, materialize_documents, register
+
+    paths = [Path(p) for p in args.paths] or [SAMPLES]
+    with get_instance(settings) as instance:
+        keys = list(dict.fromkeys(entry.key for entry, _ in register(instance, settings, paths)))
+        print(f"materializing {len(keys)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
+        outcomes = materialize_documents(instance, keys)
+    failed = 0
+    for o in outcomes:
+        if o.ok:
+            path = settings.stage_dir(o.key, "fused_document") / "document.json"
+            print(f"OK    {o.key}  {path}\n      {_summary(settings, o.key)}")
+        else:
+            failed += 1
+            print(f"FAIL  {o.key}  {o.message}  (run {o.run_id})")
+    print(f"{len(outcomes) - failed} documents materialized, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from .defs.operations import export, get_instance
+
+    with get_instance(settings) as instance:
+        written = export(instance, settings, Path(args.out))
+    print(f"wrote {len(written)} documents to {args.out}")
+    return 0
+
+
+def cmd_schema(args, settings: Settings) -> int:
+    from .schema import SCHEMA_PATH, current_schema_text
+
+    text = current_schema_text()
+    if args.check:
+        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text() != text:
+            print(f"{SCHEMA_PATH} is out of date: run 'pdfpipe schema'", file=sys.stderr)
+            return 1
+        print(f"{SCHEMA_PATH} is up to date")
+        return 0
+    SCHEMA_PATH.write_text(text)
+    print(f"wrote {SCHEMA_PATH}")
+    return 0
+
+
+def cmd_env(args, settings: Settings) -> int:
+    from .defs.operations import prepare_dagster_home
+
+    home = prepare_dagster_home(settings)
+    print(f"export PDFPIPE_DATA={settings.data_dir}\nexport DAGSTER_HOME={home}")
+    return 0
+
+
+def cmd_dev(args, settings: Settings) -> int:
+    from .defs.operations import prepare_dagster_home
+
+    prepare_dagster_home(settings)
+    os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
+    argv = ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    os.chdir(PROJECT_ROOT)
+    os.execvp(argv[0], argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pdfpipe", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="register PDFs (files or folders) and print their keys")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(fn=cmd_ingest)
+    p = sub.add_parser("run", help="register and materialize every asset for PDFs (default: samples/)")
+    p.add_argument("paths", nargs="*")
+    p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("export", help="write <key>.json for every materialized document")
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=cmd_export)
+    p = sub.add_parser("schema", help="write (or --check) the committed JSON Schema")
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(fn=cmd_schema)
+    p = sub.add_parser("env", help="print the exports that point dagster's own CLI at this data dir")
+    p.set_defaults(fn=cmd_env)
+    p = sub.add_parser("dev", help="dagster dev (UI + daemon) on this data dir, bound to 127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(fn=cmd_dev)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
+    return args.fn(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""The Dagster layer: partitions, assets, checks, sensors, jobs and resources."""
+
+from .definitions import defs
+
+__all__ = ["defs"]

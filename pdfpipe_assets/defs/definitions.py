@@ -1,0 +1,20 @@
+"""The code location: assets, the geometry check, the job, the inbox sensor, resources."""
+
+import dagster as dg
+
+from .assets import ALL_ASSETS
+from .checks import page_geometry_agrees
+from .jobs import process_documents
+from .resources import PdfpipeResource
+from .sensors import inbox_sensor
+
+resource = PdfpipeResource.from_env()
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    asset_checks=[page_geometry_agrees],
+    jobs=[process_documents],
+    sensors=[inbox_sensor],
+    resources={"pdfpipe": resource},
+    executor=dg.in_process_executor,
+)
