@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from ..contracts import BBox
 
-FULL_WIDTH = 0.55  # a block wider than this share of the page spans the columns
+MIDLINE_MARGIN = 0.05  # a block reaching this far past the middle on both sides spans the columns
 
 
 def reading_order(boxes: list[BBox], page_width: float) -> list[int]:
     """Indices of ``boxes`` in reading order.
 
-    Blocks wider than ``FULL_WIDTH`` of the page cut the page into horizontal bands;
-    inside a band, narrow blocks are read column by column (left of the middle first).
+    Blocks that cross the middle of the page (a title, a full-width paragraph) cut the page
+    into horizontal bands; inside a band, the other blocks are read column by column, left
+    column first.  A one-column page is all cuts, so it reads top to bottom.
     """
     if not boxes:
         return []
     mid = page_width / 2
+    margin = MIDLINE_MARGIN * page_width
     wide = sorted(
-        (i for i, b in enumerate(boxes) if b.width >= FULL_WIDTH * page_width), key=lambda i: boxes[i].y0
+        (i for i, b in enumerate(boxes) if b.x0 < mid - margin and b.x1 > mid + margin),
+        key=lambda i: boxes[i].y0,
     )
     narrow = [i for i in range(len(boxes)) if i not in set(wide)]
     order: list[int] = []

@@ -131,6 +131,12 @@ def _title(lines: list[SpineLine], body: float, page_height: float) -> list[Spin
     return picked
 
 
+def _looks_like_name(text: str) -> bool:
+    """Two to five capitalised tokens with lower-case letters: 'M. Atatüre', not 'AMOUNT ($)'."""
+    tokens = text.split()
+    return 2 <= len(tokens) <= 5 and all(t[0].isupper() for t in tokens) and any(c.islower() for c in text)
+
+
 def _is_heading(line: Line, body: float) -> bool:
     text = clean(line.text)
     if not text or len(text) > 100 or len(text.split()) > 12 or text.endswith((",", ";")):
@@ -204,7 +210,7 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
                     break
                 continue
             names = split_author_line(ln.text)
-            if names and all(1 <= len(n.split()) <= 5 for n in names):
+            if names and all(_looks_like_name(n) for n in names):
                 authors.extend(Author(name=n, anchors=[_anchor(p, ln)]) for n in names)
             elif authors:
                 break
