@@ -29,3 +29,14 @@ class Table(BaseModel):
 class TablesOutput(BaseModel):
     engine: str
     tables: list[Table]
+
+
+def markdown_grid(cells: list[Cell], rows: int, cols: int, header_rows: int = 1) -> str:
+    """GitHub Markdown of a cell grid; a spanning cell's text sits in its first slot."""
+    grid = [["" for _ in range(cols)] for _ in range(rows)]
+    for cell in cells:
+        if cell.row < rows and cell.col < cols:
+            grid[cell.row][cell.col] = cell.text.replace("\n", "<br>").replace("|", "\\|")
+    lines = ["|" + "|".join(row) + "|" for row in grid]
+    lines.insert(max(1, header_rows), "|" + "|".join("---" for _ in range(cols)) + "|")
+    return "\n".join(lines)

@@ -49,6 +49,13 @@ def _runs(lines: list[Line], kinds: dict[int, tuple[str, int]]):
         yield run
 
 
+def _stacked(upper: Line, lower: Line) -> bool:
+    """``lower`` sits right below ``upper`` and overlaps it horizontally (the next line)."""
+    gap = lower.bbox.y0 - upper.bbox.y1
+    overlap = min(upper.bbox.x1, lower.bbox.x1) - max(upper.bbox.x0, lower.bbox.x0)
+    return -upper.bbox.height <= gap <= 1.5 * upper.bbox.height and overlap > 0
+
+
 def _text_runs(lines: list[Line], kinds: dict[int, tuple[str, int]]) -> list[list[Line]]:
     """Engine blocks split by scholarly item; neighbouring runs of one item joined again."""
     groups: dict[int, list[Line]] = {}
@@ -58,7 +65,7 @@ def _text_runs(lines: list[Line], kinds: dict[int, tuple[str, int]]) -> list[lis
     for group in groups.values():
         for run in _runs(group, kinds):
             item = kinds.get(id(run[0]), PLAIN)
-            if runs and item != PLAIN and kinds.get(id(runs[-1][0]), PLAIN) == item:
+            if runs and item != PLAIN and kinds.get(id(runs[-1][0]), PLAIN) == item and _stacked(runs[-1][-1], run[0]):
                 runs[-1].extend(run)  # a title set as two engine blocks is one block
             else:
                 runs.append(run)

@@ -56,7 +56,9 @@ def _find_text(text: str, lines: list[SpineLine]) -> list[Anchor]:
     run: list[SpineLine] = []
     for item in lines:
         piece = norm(item[1].text)
-        if piece and (len(piece) >= 8 or piece == target) and piece in target:
+        inside = piece in target and (len(piece) >= 8 or piece == target)
+        holds = len(target) >= 8 and target in piece  # a labelled reference on one line
+        if piece and (inside or holds):
             run.append(item)
             if sum(len(r[1].text) for r in run) > sum(len(b[1].text) for b in best):
                 best = list(run)
@@ -188,6 +190,24 @@ def _references(lines: list[SpineLine], start: int) -> list[Reference]:
     return refs
 
 
+def _abstract(lines: list[SpineLine], at: int, body: float) -> Located | None:
+    """The block that holds the 'Abstract' line, or the next block when the line stands alone."""
+    page, head = lines[at]
+    blocks = {(page, head.block)}
+    alone = re.sub(r"[\W_]+", "", head.text).lower() == "abstract"
+    chunk = [lines[at]]
+    for p, ln in lines[at + 1 : at + 80]:
+        if alone and len(blocks) == 1 and (p, ln.block) not in blocks:
+            blocks.add((p, ln.block))
+        if (p, ln.block) not in blocks or _is_heading(ln, body):
+            break
+        if norm(ln.text).startswith(("keywords", "index terms", "key words")):
+            break
+        chunk.append((p, ln))
+    text = re.sub(r"^abstract[\s.:—-]*", "", clean(" ".join(ln.text for _, ln in chunk)), flags=re.I)
+    return Located(text=text, anchors=_anchors(chunk)) if text else None
+
+
 def extract_embedded(spine: OcrSpine) -> Scholarly:
     """Header, headings and references from fonts, positions and the 'References' heading."""
     lines = list(spine.all_lines())
@@ -214,17 +234,7 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
                 authors.extend(Author(name=n, anchors=[_anchor(p, ln)]) for n in names)
             elif authors:
                 break
-    abstract = None
-    if abstract_at is not None:
-        chunk = [lines[abstract_at]]
-        for p, ln in lines[abstract_at + 1 : abstract_at + 60]:
-            if _is_heading(ln, body) or norm(ln.text).startswith(("keywords", "index terms", "key words")):
-                break
-            chunk.append((p, ln))
-        text = clean(" ".join(ln.text for _, ln in chunk))
-        text = re.sub(r"^abstract[\s.:—-]*", "", text, flags=re.I)
-        if text:
-            abstract = Located(text=text, anchors=_anchors(chunk))
+    abstract = _abstract(lines, abstract_at, body) if abstract_at is not None else None
     skip = {id(ln) for _, ln in title} | ({id(ln) for _, ln in lines[: abstract_at + 1]} if abstract_at else set())
     headings = [
         _heading(p, ln) for p, ln in lines if id(ln) not in skip and _is_heading(ln, body)

@@ -1,0 +1,50 @@
+"""Shared fixtures: the corpus beside the repo, a fresh workspace per test, and helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from pdfpipe_assets.profiles import load_profile
+from pdfpipe_assets.settings import Settings
+from pdfpipe_assets.stages import Workspace
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("PDFPIPE_CORPUS", REPO.parent / "shared" / "corpus"))
+
+if not CORPUS.is_dir():
+    raise RuntimeError(f"test corpus not found at {CORPUS}: set PDFPIPE_CORPUS")
+
+
+def corpus(name: str) -> Path:
+    return CORPUS / name
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def recall(expected: str, got: str) -> float:
+    """Share of the expected words (with multiplicity) found in ``got``."""
+    want = words_of(expected)
+    have: dict[str, int] = {}
+    for w in words_of(got):
+        have[w] = have.get(w, 0) + 1
+    hit = 0
+    for w in want:
+        if have.get(w, 0) > 0:
+            have[w] -= 1
+            hit += 1
+    return hit / len(want) if want else 1.0
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(Settings(tmp_path / "data"), load_profile())
+
+
+def register(ws: Workspace, *names: str) -> list[str]:
+    return [entry.key for entry, _ in ws.registry.register([corpus(n) for n in names])]

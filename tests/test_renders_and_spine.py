@@ -1,0 +1,102 @@
+"""page_renders and ocr_spine on born-digital, scanned and rotated pages."""
+
+import json
+
+import pytest
+
+from pdfpipe_assets.contracts import OcrSpine, RenderManifest
+from pdfpipe_assets.engines.ocr_rapid import RapidOcr
+from pdfpipe_assets.stages import RENDERS, SPINE, geometry_problems, run_renders, run_source, run_spine
+
+from .conftest import corpus, recall, register
+
+GROUND_TRUTH = corpus("ocr_test.docling-tesseract.md").read_text()
+
+
+def _process(ws, name):
+    key, = register(ws, name)
+    run_source(ws, key)
+    run_renders(ws, key)
+    meta = run_spine(ws, key).metadata
+    return key, meta, ws.read(key, RENDERS, RenderManifest), ws.read(key, SPINE, OcrSpine)
+
+
+def _text(spine: OcrSpine) -> str:
+    return "\n".join(line.text for _, line in spine.all_lines())
+
+
+def _inside_page(spine: OcrSpine) -> bool:
+    return all(
+        -1 <= ln.bbox.x0 < ln.bbox.x1 <= p.width + 1 and -1 <= ln.bbox.y0 < ln.bbox.y1 <= p.height + 1
+        for p in spine.pages for ln in p.lines
+    )
+
+
+def test_born_digital_two_column_paper_uses_the_text_layer(workspace):
+    key, meta, renders, spine = _process(workspace, "grobid_sample.pdf")
+    assert meta["text_layer_pages"] == 8 and meta["ocr_pages"] == 0
+    assert {p.source for p in spine.pages} == {"text_layer"}
+    assert all("text layer:" in p.reason for p in spine.pages)
+    assert len(renders.pages) == 8 and all(r.dpi == 150 for r in renders.pages)
+    png = workspace.settings.stage_dir(key, RENDERS) / renders.pages[0].file
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert meta["words"] > 3000
+    assert _inside_page(spine)
+    assert geometry_problems(workspace, key) == []
+
+
+def test_scanned_page_is_ocred_with_tesseract(workspace):
+    key, meta, _, spine = _process(workspace, "ocr_test.pdf")
+    page, = spine.pages
+    assert page.source == "ocr" and "text layer has 0 characters" in page.reason
+    assert {ln.source for ln in page.lines} == {"ocr:tesseract"}
+    assert recall(GROUND_TRUTH, _text(spine)) >= 0.9
+    assert all(0 < w.confidence <= 1 for ln in page.lines for w in ln.words)
+    assert _inside_page(spine)
+
+
+@pytest.mark.parametrize("name, rotation", [("ocr_test_rotated_90.pdf", 270), ("ocr_test_rotated_270.pdf", 90)])
+def test_rotated_scan_is_turned_upright_before_ocr(workspace, name, rotation):
+    key, meta, renders, spine = _process(workspace, name)
+    page, = spine.pages
+    render, = renders.pages
+    assert render.rotation == page.rotation == rotation
+    assert (render.width_px > render.height_px) and (page.width > page.height)  # landscape everywhere
+    assert page.ocr_orientation in (90, 270)
+    assert recall(GROUND_TRUTH, _text(spine)) >= 0.9
+    assert _inside_page(spine)
+    assert all(ln.bbox.height > ln.bbox.width for ln in page.lines if len(ln.text) > 10)  # vertical text
+    assert geometry_problems(workspace, key) == []
+
+
+def test_rotated_born_digital_page_has_boxes_in_displayed_space(workspace):
+    key, meta, renders, spine = _process(workspace, "senate-expenditures.pdf")
+    page, = spine.pages
+    assert page.rotation == 90 and page.width == 792 and page.height == 612
+    assert renders.pages[0].width_px > renders.pages[0].height_px
+    assert _inside_page(spine)
+    header = next(ln for ln in page.lines if ln.text.startswith("DOCUMENT"))
+    assert header.bbox.width > header.bbox.height  # horizontal, as the reader sees it
+
+
+def test_geometry_check_catches_a_portrait_landscape_mix_up(workspace):
+    key, _, renders, _ = _process(workspace, "senate-expenditures.pdf")
+    path = workspace.path(key, RENDERS)
+    data = json.loads(path.read_text())
+    page = data["pages"][0]
+    page["width_px"], page["height_px"] = page["height_px"], page["width_px"]
+    page["width_pt"], page["height_pt"] = page["height_pt"], page["width_pt"]
+    path.write_text(json.dumps(data))
+    problems = geometry_problems(workspace, key)
+    assert any("render 612.0x792.0pt" in p for p in problems), problems
+
+
+def test_rapidocr_reads_the_scan_without_tesseract(workspace):
+    key, = register(workspace, "ocr_test.pdf")
+    run_source(workspace, key)
+    renders = run_renders(workspace, key) and workspace.read(key, RENDERS, RenderManifest)
+    png = workspace.settings.stage_dir(key, RENDERS) / renders.pages[0].file
+    page = RapidOcr().recognize(png, renders.pages[0].dpi)
+    text = " ".join(ln.text for ln in page.lines)
+    assert recall(GROUND_TRUTH, text) >= 0.9
+    assert all(ln.source == "ocr:rapidocr" and ln.words for ln in page.lines)

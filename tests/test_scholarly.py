@@ -1,0 +1,88 @@
+"""grobid_alignment: GROBID TEI from the corpus parsed and aligned; the embedded extractor."""
+
+import pytest
+
+from pdfpipe_assets.contracts import OcrSpine, Scholarly
+from pdfpipe_assets.fusion.scholarly import align_tei
+from pdfpipe_assets.fusion.tei import parse_coords, parse_tei
+from pdfpipe_assets.fusion.text import norm
+from pdfpipe_assets.stages import SCHOLARLY, SPINE, run_renders, run_scholarly, run_source, run_spine
+
+from .conftest import corpus, register
+
+
+def _spine(ws, name):
+    key, = register(ws, name)
+    for stage in (run_source, run_renders, run_spine):
+        stage(ws, key)
+    return key, ws.read(key, SPINE, OcrSpine)
+
+
+@pytest.mark.parametrize(
+    "tei, title, authors",
+    [
+        ("0807.3577.grobid-header.tei.xml", "Apparent and average accelerations of the Universe",
+         ["Krzysztof Bolejko", "Lars Andersson"]),
+        ("submission_363.grobid-header.tei.xml", "COHERENCE PROPERTIES OF QUANTUM DOT RESONANCE FLUORESCENCE",
+         ["Clemens Matthiesen", "Peter Humphreys", "Nick Vamivakas", "M. Atatüre"]),
+        ("MullenJSSv18i03.grobid-header.tei.xml",
+         "TIMP: An R Package for Modeling Multi-way Spectroscopic Measurements",
+         ["Katharine M. Mullen", "Ivo H. M. van Stokkum"]),
+    ],
+)
+def test_grobid_training_tei_headers_parse(tei, title, authors):
+    doc = parse_tei(corpus(tei).read_bytes())
+    assert doc.title.text == title
+    assert [a.text for a in doc.authors] == authors
+
+
+def test_grobid_tei_references_and_headings_parse():
+    refs = parse_tei(corpus("submission_363.grobid-refseg.tei.xml").read_bytes()).references
+    assert [r.extra["label"] for r in refs] == ["[1]", "[2]", "[3]", "[4]"]
+    assert refs[2].text.startswith("A. N. Vamivakas et al., Nature, 467 (2010)")
+    heads = parse_tei(corpus("0807.3577.grobid-fulltext.tei.xml").read_bytes()).headings
+    assert heads[0].text == "1. Introduction" and len(heads) == 6
+
+
+def test_server_tei_coordinates_parse():
+    anchors = parse_coords("1,72.5,100.0,200.0,12.0;2,300,50,10,10")
+    assert [(a.page, a.bbox.x0, a.bbox.y1) for a in anchors] == [(1, 72.5, 112.0), (2, 300.0, 60.0)]
+
+
+def test_tei_aligns_to_spine_lines_by_text(workspace):
+    _, spine = _spine(workspace, "submission_363.pdf")
+    header = parse_tei(corpus("submission_363.grobid-header.tei.xml").read_bytes())
+    header.references = parse_tei(corpus("submission_363.grobid-refseg.tei.xml").read_bytes()).references
+    aligned = align_tei(header, spine)
+    assert aligned.producer == "grobid"
+    assert len(aligned.title.anchors) == 2  # the title is set on two lines
+    assert all(a.page == 1 and a.bbox.y1 < 130 for a in aligned.title.anchors)
+    assert len(aligned.references) == 4 and all(len(r.anchors) == 1 for r in aligned.references)
+    ys = [r.anchors[0].bbox.y0 for r in aligned.references]
+    assert ys == sorted(ys) and ys[0] > 600
+
+
+def test_tei_coords_snap_to_spine_lines(workspace):
+    _, spine = _spine(workspace, "submission_363.pdf")
+    first = spine.pages[0].lines[0]
+    b = first.bbox
+    xml = (
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+        f'<title level="a" type="main" coords="1,{b.x0 - 2},{b.y0 - 1},{b.width + 4},{b.height + 2}">'
+        f"{first.text}</title></titleStmt></fileDesc></teiHeader></TEI>"
+    )
+    aligned = align_tei(parse_tei(xml), spine)
+    assert aligned.title.anchors[0].bbox == first.bbox
+
+
+def test_embedded_extractor_without_grobid(workspace):
+    key, spine = _spine(workspace, "submission_363.pdf")
+    meta = run_scholarly(workspace, key).metadata
+    result = workspace.read(key, SCHOLARLY, Scholarly)
+    assert result.producer == "embedded" and meta["producer"] == "embedded"
+    truth = parse_tei(corpus("submission_363.grobid-header.tei.xml").read_bytes())
+    assert norm(result.title.text) == norm(truth.title.text)
+    assert [a.name for a in result.authors] == [a.text for a in truth.authors]
+    assert [r.label for r in result.references] == ["[1]", "[2]", "[3]", "[4]"]
+    assert result.references[0].year == "2010"
+    assert all(r.anchors and r.anchors[0].page == 1 for r in result.references)

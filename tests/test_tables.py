@@ -1,0 +1,30 @@
+"""tables: PyMuPDF's finder, cell text taken from words (Table.extract() mangles numbers)."""
+
+from pdfpipe_assets.contracts import TablesOutput
+from pdfpipe_assets.stages import TABLES, run_tables
+
+from .conftest import register
+
+
+def test_ruled_table_cells_keep_their_numbers(workspace):
+    key, = register(workspace, "2305.03393v1-pg9.pdf")
+    meta = run_tables(workspace, key).metadata
+    table, = workspace.read(key, TABLES, TablesOutput).tables
+    assert meta["tables"] == 1 and table.page == 1
+    texts = [c.text for c in table.cells]
+    assert "0.965\n0.969" in texts  # extract() gives "0965\n.\n0969\n."
+    assert "OTSL\nHTML" in texts
+    assert table.cols == 8 and table.rows >= 6
+    assert "0.965" in table.markdown
+    teds = next(c for c in table.cells if c.text == "TEDs")
+    assert teds.col_span == 3  # the header spans simple / complex / all
+    assert all(table.bbox.x0 - 1 <= c.bbox.x0 and c.bbox.x1 <= table.bbox.x1 + 1 for c in table.cells)
+
+
+def test_table_on_rotated_page_is_in_displayed_space(workspace):
+    key, = register(workspace, "senate-expenditures.pdf")
+    run_tables(workspace, key)
+    tables = workspace.read(key, TABLES, TablesOutput).tables
+    assert tables
+    assert all(t.bbox.x1 <= 792 and t.bbox.y1 <= 612 and t.bbox.width > t.bbox.height for t in tables)
+    assert any("DESCRIPTION" in c.text for t in tables for c in t.cells)
