@@ -5,10 +5,10 @@ import dagster as dg
 
 from .. import stages as s
 from .partitions import documents
-from .resources import PdfpipeResource
+from .resources import GrobidResource, PdfpipeResource
 from .runner import run_stage
 
-_ws = PdfpipeResource.from_env().workspace()  # only for code versions at load time
+_ws = PdfpipeResource(grobid=GrobidResource()).workspace()  # only for code versions at load time
 RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 

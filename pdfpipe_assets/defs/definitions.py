@@ -5,16 +5,14 @@ import dagster as dg
 from .assets import ALL_ASSETS
 from .checks import page_geometry_agrees
 from .jobs import process_documents
-from .resources import PdfpipeResource
+from .resources import GrobidResource, PdfpipeResource
 from .sensors import inbox_sensor
-
-resource = PdfpipeResource.from_env()
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=[page_geometry_agrees],
     jobs=[process_documents],
     sensors=[inbox_sensor],
-    resources={"pdfpipe": resource},
+    resources={"pdfpipe": PdfpipeResource(grobid=GrobidResource())},
     executor=dg.in_process_executor,
 )

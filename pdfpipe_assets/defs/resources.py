@@ -1,5 +1,8 @@
-"""Dagster resources that hand the stages their workspace and engines, swappable per deployment."""
+"""Dagster resources that hand the stages their workspace and engines, swappable per deployment.
 
+Fields left empty are read from the environment when a run starts (not when the code loads),
+so one code location serves any $PDFPIPE_DATA.
+"""
 
 import os
 from pathlib import Path
@@ -13,27 +16,21 @@ from ..stages import Workspace
 
 
 class GrobidResource(dg.ConfigurableResource):
-    """A GROBID server; leave ``url`` empty to use the embedded extractor instead."""
+    """A GROBID server; with no url (and no $PDFPIPE_GROBID_URL) the embedded extractor runs."""
 
-    url: str | None = Field(None, description="e.g. http://localhost:8070; empty: no GROBID")
+    url: str | None = Field(None, description="e.g. http://localhost:8070")
+
+    def resolved_url(self) -> str | None:
+        return self.url or os.environ.get("PDFPIPE_GROBID_URL") or None
 
 
 class PdfpipeResource(dg.ConfigurableResource):
     """Where documents and artifacts live and which hardware profile picks the engines."""
 
-    data_dir: str = Field(description="artifacts, registry and inbox ($PDFPIPE_DATA)")
-    profile_path: str = Field(description="hardware profile YAML under resources/")
+    data_dir: str | None = Field(None, description="artifacts, registry, inbox; default $PDFPIPE_DATA or ./data")
+    profile_path: str | None = Field(None, description="hardware profile; default $PDFPIPE_PROFILE or cpu.yaml")
     grobid: GrobidResource
 
     def workspace(self) -> Workspace:
-        return Workspace(Settings(Path(self.data_dir).resolve()), load_profile(self.profile_path), self.grobid.url)
-
-    @classmethod
-    def from_env(cls) -> "PdfpipeResource":
-        from ..settings import DEFAULT_PROFILE
-
-        return cls(
-            data_dir=str(Settings.from_env().data_dir),
-            profile_path=os.environ.get("PDFPIPE_PROFILE", str(DEFAULT_PROFILE)),
-            grobid=GrobidResource(url=os.environ.get("PDFPIPE_GROBID_URL") or None),
-        )
+        settings = Settings(Path(self.data_dir).resolve()) if self.data_dir else Settings.from_env()
+        return Workspace(settings, load_profile(self.profile_path), self.grobid.resolved_url())

@@ -1,0 +1,47 @@
+"""The pdfpipe command: ingest, run through Dagster, export; its data dir is $PDFPIPE_DATA."""
+
+import json
+import shutil
+
+import pytest
+
+from pdfpipe_assets.cli import main
+
+from .conftest import corpus
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return tmp_path / "data"
+
+
+def test_ingest_run_export(data_dir, tmp_path, capsys):
+    pdfs = tmp_path / "pdfs"
+    pdfs.mkdir()
+    shutil.copyfile(corpus("submission_363.pdf"), pdfs / "paper.pdf")
+    shutil.copyfile(corpus("empty.pdf"), pdfs / "empty.pdf")
+
+    assert main(["ingest", str(pdfs)]) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[1] for line in first] == ["new", "new"]
+    assert main(["ingest", str(pdfs)]) == 0
+    assert [line.split("\t")[1] for line in capsys.readouterr().out.splitlines()] == ["known", "known"]
+
+    assert main(["run", str(pdfs)]) == 1  # one bad document: non-zero exit, the other still done
+    out = capsys.readouterr().out
+    assert "FAIL  empty-" in out and "empty file: 0 bytes" in out
+    assert "OK    paper-" in out and "4 references" in out
+    assert "1 documents materialized, 1 failed" in out
+    assert (data_dir / "dagster_home" / "dagster.yaml").exists()
+
+    out_dir = tmp_path / "export"
+    assert main(["export", "--out", str(out_dir)]) == 0
+    exported = list(out_dir.glob("*.json"))
+    assert [p.name.split("-")[0] for p in exported] == ["paper"]
+    assert json.loads(exported[0].read_text())["document"]["file_name"] == "paper.pdf"
+
+
+def test_schema_check_passes_on_the_committed_schema(capsys):
+    assert main(["schema", "--check"]) == 0

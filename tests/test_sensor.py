@@ -1,0 +1,71 @@
+"""inbox_sensor registers each new PDF once, ignores junk and links, waits for unfinished files."""
+
+import os
+import shutil
+import time
+
+import dagster as dg
+import pytest
+
+from pdfpipe_assets.catalog import inbox as inbox_module
+from pdfpipe_assets.catalog.inbox import InboxCursor, scan_inbox
+from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
+from pdfpipe_assets.defs.sensors import inbox_sensor
+from pdfpipe_assets.settings import DEFAULT_PROFILE
+
+from .conftest import corpus
+
+
+@pytest.fixture
+def inbox(workspace, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_INBOX", str(workspace.settings.data_dir / "inbox"))
+    folder = workspace.settings.inbox_dir
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _tick(instance, resource, cursor):
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"pdfpipe": resource}) as context:
+        return inbox_sensor(context)
+
+
+def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path):
+    monkeypatch.setattr(inbox_module, "SETTLE_S", 0)
+    resource = PdfpipeResource(
+        data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE), grobid=GrobidResource()
+    )
+    shutil.copyfile(corpus("ocr_test.pdf"), inbox / "scan one.pdf")
+    shutil.copyfile(corpus("submission_363.pdf"), inbox / "paper.PDF")
+    (inbox / "notes.txt").write_text("not a pdf")
+    (inbox / ".partial.pdf").write_bytes(b"%PDF-1.4 half")
+    outside = tmp_path / "outside.pdf"
+    shutil.copyfile(corpus("multicolumn.pdf"), outside)
+    os.symlink(outside, inbox / "link.pdf")
+
+    with dg.instance_for_test() as instance:
+        first = _tick(instance, resource, None)
+        keys = sorted(r.partition_key for r in first.run_requests)
+        assert len(keys) == 2 and keys[0].startswith("paper-") and keys[1].startswith("scan-one-")
+        added, = first.dynamic_partitions_requests
+        assert sorted(added.partition_keys) == keys
+        assert sorted(e.key for e in workspace.registry.all()) == keys  # no junk, no link
+
+        again = _tick(instance, resource, first.cursor)
+        assert not again.run_requests and again.skip_reason
+
+        time.sleep(0.01)
+        shutil.copyfile(corpus("ocr_test.pdf"), inbox / "same bytes.pdf")
+        shutil.copyfile(corpus("ocr_test_rotated_270.pdf"), inbox / "new.pdf")
+        third = _tick(instance, resource, first.cursor)
+        assert [r.partition_key for r in third.run_requests] == [
+            e.key for e in workspace.registry.all() if e.file_name == "new.pdf"
+        ]
+        assert not _tick(instance, resource, third.cursor).run_requests
+
+
+def test_a_file_still_being_written_waits(inbox):
+    (inbox / "growing.pdf").write_bytes(b"%PDF-1.7\n")
+    found, cursor = scan_inbox(inbox, InboxCursor(), now=time.time())
+    assert found == [] and cursor == InboxCursor()
+    found, cursor = scan_inbox(inbox, InboxCursor(), now=time.time() + 5)
+    assert [p.name for p in found] == ["growing.pdf"] and cursor.names == ["growing.pdf"]
