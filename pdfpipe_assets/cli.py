@@ -92,7 +92,7 @@ def cmd_dev(args, settings: Settings) -> int:
 
     prepare_dagster_home(settings)
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
-    argv = ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    argv = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
     os.chdir(PROJECT_ROOT)
     os.execvp(argv[0], argv)
 

@@ -35,6 +35,7 @@ STAGE_FILES = {
 }
 STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "1", TABLES: "1", SCHOLARLY: "1", FUSED: "1"}
 RECORD = "_stage.json"
+FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Workspace:
             return EngineInfo(f"pymupdf+{ocr.name}", f"{PyMuPDFSource.info.version}+{ocr.version}")
         if stage == SCHOLARLY:
             return EngineInfo("grobid", "server") if self.grobid_url else EngineInfo("embedded", "1")
+        if stage == FUSED:
+            return FUSION
         return PyMuPDFSource.info
 
     def code_version(self, stage: str) -> str:
@@ -200,9 +203,9 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
     )
     seconds = round(time.perf_counter() - started, 3)
     doc.provenance.stages.append(
-        StageProvenance(stage=FUSED, engine="pdfpipe-fusion", engine_version=STAGE_VERSIONS[FUSED], seconds=seconds)
+        StageProvenance(stage=FUSED, engine=FUSION.name, engine_version=FUSION.version, seconds=seconds)
     )
-    _write_stage(ws, key, FUSED, doc, started, EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED]))
+    _write_stage(ws, key, FUSED, doc, started, FUSION)
     kinds: dict[str, int] = {}
     for block in doc.blocks:
         kinds[block.kind] = kinds.get(block.kind, 0) + 1

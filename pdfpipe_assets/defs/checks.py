@@ -1,5 +1,6 @@
 """Blocking per-document check: every stage sees the same pages with the same geometry."""
 
+import warnings
 
 import dagster as dg
 
@@ -9,13 +10,18 @@ from .resources import PdfpipeResource
 from .. import stages as s
 
 
-@dg.asset_check(
-    asset=ocr_spine, blocking=True, partitions_def=documents, additional_deps=[source_pdf, page_renders],
-    description="Page count, size and orientation agree across source_pdf, page_renders and ocr_spine.",
-)
-def page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:
+def _page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:
     problems = s.geometry_problems(pdfpipe.workspace(), context.partition_key)
     return dg.AssetCheckResult(
         passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
         metadata={"problems": "\n".join(problems) or "none", "document": context.partition_key},
     )
+
+
+with warnings.catch_warnings():  # partitioned asset checks are a Dagster preview feature
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    page_geometry_agrees = dg.asset_check(
+        name="page_geometry_agrees", asset=ocr_spine, blocking=True, partitions_def=documents,
+        additional_deps=[source_pdf, page_renders],
+        description="Page count, size and orientation agree across source_pdf, page_renders and ocr_spine.",
+    )(_page_geometry_agrees)
