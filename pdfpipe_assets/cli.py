@@ -37,12 +37,13 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def cmd_run(args, settings: Settings) -> int:
     from .defs.operations import get_instance, materialize_documents, register
+    from .profiles import load_profile
 
     paths = [Path(p) for p in args.paths] or [SAMPLES]
     with get_instance(settings) as instance:
         keys = list(dict.fromkeys(entry.key for entry, _ in register(instance, settings, paths)))
         print(f"materializing {len(keys)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
-        outcomes = materialize_documents(instance, keys)
+        outcomes = materialize_documents(instance, keys, load_profile().batch_size)
     failed = 0
     for o in outcomes:
         if o.ok:
@@ -50,7 +51,7 @@ def cmd_run(args, settings: Settings) -> int:
             print(f"OK    {o.key}  {path}\n      {_summary(settings, o.key)}")
         else:
             failed += 1
-            print(f"FAIL  {o.key}  {o.message}  (run {o.run_id})")
+            print(f"FAIL  {o.key}  {o.message}")
     print(f"{len(outcomes) - failed} documents materialized, {failed} failed")
     return 1 if failed else 0
 

@@ -9,8 +9,10 @@ FailureClass = Literal[
     "engine_error", "transient", "missing_input",
 ]
 
-# Failures that come from the bytes of the file: retrying cannot help.
-DETERMINISTIC: frozenset[str] = frozenset({"empty", "not_pdf", "encrypted", "no_pages", "corrupt"})
+# Failures that retrying cannot help: the file's bytes, or a stage whose input is not there.
+DETERMINISTIC: frozenset[str] = frozenset(
+    {"empty", "not_pdf", "encrypted", "no_pages", "corrupt", "missing_input"}
+)
 
 
 class DocumentError(Exception):

@@ -144,6 +144,9 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
         ocr_seconds += time.perf_counter() - t
         pages.append(spine_rules.ocr_page(source, number, result.lines, why, result.orientation))
     spine = OcrSpine(text_engine=PyMuPDFTextLayer.info.label, ocr_engine=ocr_info.label, pages=pages)
+    problems = page_geometry_problems(source, renders, spine)
+    if problems:  # never let one stage see a page as portrait and another as landscape
+        raise DocumentError("engine_error", "stages disagree on page geometry: " + "; ".join(problems))
     seconds = _write_stage(ws, key, SPINE, spine, started, ws.engine_info(SPINE))
     ocr_pages = sum(p.source != "text_layer" for p in pages)
     return StageResult({

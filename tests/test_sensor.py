@@ -44,10 +44,11 @@ def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path
 
     with dg.instance_for_test() as instance:
         first = _tick(instance, resource, None)
-        keys = sorted(r.partition_key for r in first.run_requests)
-        assert len(keys) == 2 and keys[0].startswith("paper-") and keys[1].startswith("scan-one-")
+        run, = first.run_requests  # the new documents go in one batched run
         added, = first.dynamic_partitions_requests
-        assert sorted(added.partition_keys) == keys
+        keys = sorted(added.partition_keys)
+        assert len(keys) == 2 and keys[0].startswith("paper-") and keys[1].startswith("scan-one-")
+        assert {run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]} == set(keys)
         assert sorted(e.key for e in workspace.registry.all()) == keys  # no junk, no link
 
         again = _tick(instance, resource, first.cursor)

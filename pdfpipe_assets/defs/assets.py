@@ -9,6 +9,8 @@ from .resources import GrobidResource, PdfpipeResource
 from .runner import run_stage
 
 _ws = PdfpipeResource(grobid=GrobidResource()).workspace()  # only for code versions at load time
+# A backfill runs documents in batches of the profile's size: ~2 s of run start is paid per batch.
+BATCHES = dg.BackfillPolicy.multi_run(max_partitions_per_run=_ws.profile.batch_size)
 RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
@@ -16,7 +18,7 @@ def _spec(stage: str, pool: str, deps: list, description: str) -> dict:
     return dict(
         name=stage, partitions_def=documents, pool=pool, deps=deps, group_name="documents",
         code_version=_ws.code_version(stage), retry_policy=RETRY, description=description,
-        kinds={"pdf"},
+        kinds={"pdf"}, backfill_policy=BATCHES,
     )
 
 

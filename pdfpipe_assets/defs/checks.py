@@ -11,10 +11,14 @@ from .. import stages as s
 
 
 def _page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:
-    problems = s.geometry_problems(pdfpipe.workspace(), context.partition_key)
+    """One result per run: over a batch it passes only when every document agrees.
+    (``ocr_spine`` itself also refuses a document whose stages disagree, so a batch
+    cannot hide one.)"""
+    ws = pdfpipe.workspace()
+    problems = [f"{key}: {p}" for key in context.partition_keys for p in s.geometry_problems(ws, key)]
     return dg.AssetCheckResult(
         passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"problems": "\n".join(problems) or "none", "document": context.partition_key},
+        metadata={"problems": "\n".join(problems) or "none", "documents": len(context.partition_keys)},
     )
 
 

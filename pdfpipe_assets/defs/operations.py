@@ -9,7 +9,8 @@ import dagster as dg
 
 from ..catalog import Registry, ingest
 from ..settings import PROJECT_ROOT, Settings
-from ..stages import FUSED, STAGE_FILES
+from ..stages import FUSED, STAGE_FILES, STAGES
+from .followup import Batch, contiguous_batches, failed_documents, plan_followups
 from .partitions import documents
 
 
@@ -47,38 +48,57 @@ def register(instance: dg.DagsterInstance, settings: Settings, paths: list[Path]
 class DocumentOutcome:
     key: str
     ok: bool
-    run_id: str
     message: str
 
 
 def _failure_message(result) -> str:
+    """The first step failure of a run, for a failure that names no document."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            while error.cause is not None and "Failure" not in error.cls_name:
-                error = error.cause
-            return f"{event.step_key}: {error.message.strip().splitlines()[-1]}"
+            return f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}"
     return "failed"
 
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def materialize_documents(instance: dg.DagsterInstance, keys: list[str]) -> list[DocumentOutcome]:
-    """One in-process run per document through the ``process_documents`` job."""
+def execute_batch(instance: dg.DagsterInstance, batch: Batch, tags: dict | None = None):
+    """One in-process run of ``process_documents`` over a batch's keys and stages."""
     from .definitions import defs
 
     job = defs.resolve_job_def("process_documents")
-    outcomes = []
-    for key in keys:
-        result = job.execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False, tags={"pdfpipe/source": "cli"},
-            run_config=QUIET,
-        )
-        outcomes.append(
-            DocumentOutcome(key, result.success, result.run_id, "ok" if result.success else _failure_message(result))
-        )
-    return outcomes
+    single = len(batch.keys) == 1
+    return job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET,
+        partition_key=batch.keys[0] if single else None,
+        asset_selection=batch.asset_selection if batch.stages != tuple(STAGES) else None,
+        tags={**(tags or {}), **({} if single else batch.tags())},
+    )
+
+
+def materialize_documents(instance: dg.DagsterInstance, keys: list[str], batch_size: int) -> list[DocumentOutcome]:
+    """Batched in-process runs; the good documents of a failed batch are finished by follow-ups."""
+    order = instance.get_dynamic_partitions(documents.name)
+    wanted = set(keys)
+    queue = contiguous_batches(order, {k: tuple(STAGES) for k in wanted}, batch_size)
+    failures: dict[str, str] = {}
+    for _ in range(len(STAGES) * max(1, len(queue))):  # every follow-up gets a stage further
+        if not queue:
+            break
+        batch = queue.pop(0)
+        result = execute_batch(instance, batch, {"pdfpipe/source": "cli"})
+        failed = failed_documents(result.all_events)
+        failures.update({k: f"[{cls}] {msg}" for k, (cls, msg) in failed.items()})
+        if not result.success:
+            if not failed:  # a failure that names no document (a crash): report it on all
+                failures.update({k: _failure_message(result) for k in batch.keys})
+                continue
+            queue += plan_followups(instance, list(batch.keys), failed, batch_size)
+    done = instance.get_status_by_partition(dg.AssetKey(FUSED), keys, documents) or {}
+    return [
+        DocumentOutcome(k, done.get(k) == dg.AssetPartitionStatus.MATERIALIZED, failures.get(k, "ok"))
+        for k in keys
+    ]
 
 
 def materialized_fused(instance: dg.DagsterInstance) -> list[str]:

@@ -1,29 +1,76 @@
-"""Run one pure stage inside an asset and turn a document's failure into a classified Failure."""
+"""Run one pure stage for every document of a run's partition range.
 
+A batch must not be lost to one bad document.  Dagster marks every planned partition
+materialized when an asset returns normally, so when some documents fail this logs an
+``AssetMaterialization`` for each good document and then raises a ``Failure`` that names
+the bad ones: the good partitions end MATERIALIZED, the bad ones FAILED.  Steps after a
+failed step are skipped for the whole run; ``followup`` launches them for the good ones.
+"""
+
+import json
+import time
 
 import dagster as dg
 
 from ..errors import DocumentError, EngineUnavailable
-from ..stages import STAGES, Workspace
+from ..stages import STAGES, StageResult, Workspace
+
+FAILED_DOCUMENTS = "failed_documents"
+
+
+def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError:
+    try:
+        return STAGES[stage](ws, key)
+    except DocumentError as err:
+        return err
+    except EngineUnavailable as err:
+        return DocumentError("engine_error", f"engine unavailable: {err}")
+
+
+def _metadata(ws: Workspace, stage: str, result: StageResult) -> dict:
+    engine = ws.engine_info(stage)
+    return {**result.metadata, "engine": engine.name, "engine_version": engine.version}
+
+
+def _failure(stage: str, failed: dict[str, DocumentError]) -> dg.Failure:
+    lines = [f"{key}: {err}" for key, err in failed.items()]
+    classes = sorted({err.failure_class for err in failed.values()})
+    return dg.Failure(
+        description=f"{len(failed)} document(s) failed in {stage}:\n" + "\n".join(lines),
+        metadata={
+            "failure_class": ",".join(classes),
+            FAILED_DOCUMENTS: json.dumps({k: [e.failure_class, e.message] for k, e in failed.items()}),
+            "document": next(iter(failed)),
+            "stage": stage,
+        },
+        allow_retries=any(err.retryable for err in failed.values()),
+    )
 
 
 def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> dg.MaterializeResult:
-    key = context.partition_key
-    try:
-        result = STAGES[stage](ws, key)
-    except DocumentError as err:
-        raise dg.Failure(
-            description=f"{key}: {err}",
-            metadata={"failure_class": err.failure_class, "document": key, "stage": stage},
-            allow_retries=err.retryable,
-        ) from err
-    except EngineUnavailable as err:
-        raise dg.Failure(
-            description=f"{key}: engine unavailable: {err}",
-            metadata={"failure_class": "engine_error", "document": key, "stage": stage},
-            allow_retries=False,
-        ) from err
-    engine = ws.engine_info(stage)
+    keys = context.partition_keys
+    started = time.perf_counter()
+    done: dict[str, StageResult] = {}
+    failed: dict[str, DocumentError] = {}
+    for key in keys:
+        outcome = _attempt(ws, stage, key)
+        if isinstance(outcome, DocumentError):
+            failed[key] = outcome
+            context.log.error(f"{key}: {outcome}")
+        else:
+            done[key] = outcome
+    if failed:
+        for key, result in done.items():
+            context.log_event(
+                dg.AssetMaterialization(asset_key=context.asset_key, partition=key, metadata=_metadata(ws, stage, result))
+            )
+        raise _failure(stage, failed)
+    if len(keys) == 1:
+        return dg.MaterializeResult(metadata=_metadata(ws, stage, done[keys[0]]))
+    pages = sum(int(r.metadata.get("pages", 0)) for r in done.values())
     return dg.MaterializeResult(
-        metadata={**result.metadata, "engine": engine.name, "engine_version": engine.version}
+        metadata={
+            "documents": len(keys), "pages": pages, "seconds": round(time.perf_counter() - started, 3),
+            "engine": ws.engine_info(stage).name, "engine_version": ws.engine_info(stage).version,
+        }
     )

@@ -1,13 +1,22 @@
-"""``inbox_sensor``: register PDFs dropped into the inbox and request a run for each new one."""
+"""Sensors: ``inbox_sensor`` registers PDFs dropped into the inbox and requests batched runs;
+``batch_followup_sensor`` finishes the good documents of a batch that failed for some."""
 
 
 import dagster as dg
 
 from ..catalog import Registry
 from ..catalog.inbox import InboxCursor, scan_inbox
+from .followup import Batch, failed_documents, followup_tags, plan_followups, run_partition_keys
 from .jobs import process_documents
 from .partitions import documents
 from .resources import PdfpipeResource
+
+
+def batch_request(keys: list[str]) -> dg.RunRequest:
+    """One run for adjacent new keys (the sensor adds them together, so they are contiguous)."""
+    if len(keys) == 1:
+        return dg.RunRequest(run_key=f"inbox-{keys[0]}", partition_key=keys[0])
+    return dg.RunRequest(run_key=f"inbox-{keys[0]}-{keys[-1]}", tags=Batch(tuple(keys), ()).tags())
 
 
 @dg.sensor(job=process_documents, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -20,8 +29,31 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     registered = Registry(ws.settings.registry_path).register(found)
     new_keys = [entry.key for entry, is_new in registered if is_new]
     context.log.info(f"inbox: {len(found)} files, {len(new_keys)} new documents")
+    size = ws.profile.batch_size
+    batches = [new_keys[i : i + size] for i in range(0, len(new_keys), size)]
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=k, partition_key=k) for k in new_keys],
+        run_requests=[batch_request(batch) for batch in batches],
         dynamic_partitions_requests=[documents.build_add_request(new_keys)] if new_keys else [],
         cursor=next_cursor.dump(),
     )
+
+
+@dg.run_failure_sensor(
+    name="batch_followup_sensor", request_job=process_documents, default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=10,
+)
+def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeResource):
+    """A batch run failed for some documents: run the stages the others still miss."""
+    run = context.dagster_run
+    keys = run_partition_keys(run, context.instance)
+    if len(keys) < 2:
+        return  # a one-document run has nobody else to finish
+    records = context.instance.all_logs(run.run_id)
+    failed = failed_documents(r.dagster_event for r in records if r.dagster_event)
+    size = pdfpipe.workspace().profile.batch_size
+    for batch in plan_followups(context.instance, keys, failed, size):
+        tags = followup_tags(run, batch)
+        if tags:
+            yield dg.RunRequest(
+                run_key=f"followup-{run.run_id}-{batch.keys[0]}", asset_selection=batch.asset_selection, tags=tags
+            )

@@ -1,0 +1,110 @@
+"""After a batch run fails for some documents, finish the stages the good ones still miss.
+
+Dagster skips every step after a failed step, for the whole run.  The failed step names
+its bad documents (``failed_documents`` metadata); the rest of the batch is re-planned
+here as new runs over contiguous key ranges, each selecting only the stages still missing.
+"""
+
+import json
+from dataclasses import dataclass
+
+import dagster as dg
+
+from ..stages import STAGES
+from .partitions import documents
+from .runner import FAILED_DOCUMENTS
+
+STAGE_KEYS = [dg.AssetKey(stage) for stage in STAGES]  # topological order
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+@dataclass(frozen=True)
+class Batch:
+    keys: tuple[str, ...]
+    stages: tuple[str, ...]
+
+    def tags(self) -> dict[str, str]:
+        return {RANGE_START: self.keys[0], RANGE_END: self.keys[-1]}
+
+    @property
+    def asset_selection(self) -> list[dg.AssetKey]:
+        return [dg.AssetKey(s) for s in self.stages]
+
+
+def failed_documents(events) -> dict[str, tuple[str, str]]:
+    """key -> (failure class, message), from the step failures of one run."""
+    failed: dict[str, tuple[str, str]] = {}
+    for event in events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data.user_failure_data if event.step_failure_data else None
+        if data is not None and FAILED_DOCUMENTS in data.metadata:
+            for key, (cls, message) in json.loads(data.metadata[FAILED_DOCUMENTS].value).items():
+                failed[key] = (cls, message)
+    return failed
+
+
+def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list[str]:
+    """The documents a run covered: one key, or a range in the instance's partition order."""
+    if run.tags.get("dagster/partition"):
+        return [run.tags["dagster/partition"]]
+    start, end = run.tags.get(RANGE_START), run.tags.get(RANGE_END)
+    if not start or not end:
+        return []
+    order = instance.get_dynamic_partitions(documents.name)
+    return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
+
+
+def contiguous_batches(order: list[str], work: dict[str, tuple[str, ...]], size: int) -> list[Batch]:
+    """Group keys that need the same stages into runs of adjacent keys.
+
+    ``order`` is every partition key in the instance's order: a range run covers every key
+    between its ends, so a key with other (or no) work breaks the range.
+    """
+    batches: list[Batch] = []
+    current: list[str] = []
+    stages: tuple[str, ...] = ()
+    for key in order:
+        need = work.get(key)
+        if need is None or need != stages or len(current) >= size:
+            if current:
+                batches.append(Batch(tuple(current), stages))
+            current, stages = ([key], need) if need else ([], ())
+        else:
+            current.append(key)
+    if current:
+        batches.append(Batch(tuple(current), stages))
+    return batches
+
+
+def missing_stages(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, tuple[str, ...]]:
+    """key -> stages not yet materialized for it (empty tuples dropped)."""
+    status = {
+        key.path[-1]: instance.get_status_by_partition(key, keys, documents) or {} for key in STAGE_KEYS
+    }
+    work = {}
+    for key in keys:
+        need = tuple(s for s in STAGES if status[s].get(key) != dg.AssetPartitionStatus.MATERIALIZED)
+        if need:
+            work[key] = need
+    return work
+
+
+def plan_followups(
+    instance: dg.DagsterInstance, keys: list[str], failed: dict[str, tuple[str, str]], batch_size: int
+) -> list[Batch]:
+    good = [k for k in keys if k not in failed]
+    work = missing_stages(instance, good)
+    return contiguous_batches(instance.get_dynamic_partitions(documents.name), work, batch_size)
+
+
+DEPTH_TAG = "pdfpipe/followup_depth"
+MAX_DEPTH = len(STAGES)  # each follow-up run gets at least one stage further, or stops
+
+
+def followup_tags(run: dg.DagsterRun, batch: Batch) -> dict[str, str] | None:
+    depth = int(run.tags.get(DEPTH_TAG, "0")) + 1
+    if depth > MAX_DEPTH:
+        return None
+    return {**batch.tags(), DEPTH_TAG: str(depth), "pdfpipe/followup_of": run.run_id}

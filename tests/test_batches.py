@@ -1,0 +1,75 @@
+"""A bad document inside a batched run costs nobody else."""
+
+import dagster as dg
+
+from pdfpipe_assets.defs.followup import Batch, contiguous_batches, failed_documents
+from pdfpipe_assets.defs.operations import execute_batch, materialize_documents
+from pdfpipe_assets.defs.partitions import documents
+from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
+from pdfpipe_assets.defs.sensors import batch_followup_sensor
+from pdfpipe_assets.stages import STAGES
+
+from .conftest import register
+
+NAMES = ["submission_363.pdf", "empty.pdf", "ocr_test.pdf", "corrupted.pdf", "multicolumn.pdf"]
+
+
+def _status(instance, stage, keys):
+    return instance.get_status_by_partition(dg.AssetKey(stage), keys, documents)
+
+
+def test_batch_with_bad_documents_finishes_the_good_ones(workspace, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
+    keys = register(workspace, *NAMES)
+    good = [keys[0], keys[2], keys[4]]
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", keys)
+        outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=5)}
+        fused = _status(instance, "fused_document", keys)
+        source = _status(instance, "source_pdf", keys)
+        runs = instance.get_runs()
+    assert [k for k in keys if outcomes[k].ok] == good
+    assert all(fused[k] == dg.AssetPartitionStatus.MATERIALIZED for k in good)
+    assert source[keys[1]] == source[keys[3]] == dg.AssetPartitionStatus.FAILED
+    assert "[empty] empty file" in outcomes[keys[1]].message
+    assert "[not_pdf] not a PDF" in outcomes[keys[3]].message
+    # one batch run, then follow-ups over the contiguous good ranges, only for missing stages
+    assert len(runs) == 1 + 3
+    assert all(workspace.path(k, "fused_document").exists() for k in good)
+
+
+def test_followup_sensor_plans_the_missing_stages_of_the_good_documents(workspace, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
+    keys = register(workspace, *NAMES[:3])
+    resource = PdfpipeResource(data_dir=str(workspace.settings.data_dir), grobid=GrobidResource())
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", keys)
+        result = execute_batch(instance, Batch(tuple(keys), tuple(STAGES)))
+        assert not result.success
+        assert set(failed_documents(result.all_events)) == {keys[1]}
+        failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+        with dg.build_run_status_sensor_context(
+            sensor_name="batch_followup_sensor", dagster_event=failure, dagster_instance=instance,
+            dagster_run=result.dagster_run, resources={"pdfpipe": resource},
+        ) as context:
+            requests = list(batch_followup_sensor(context.for_run_failure()))
+    # the good documents are not adjacent (the bad one sits between them): one range each
+    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+            for r in requests] == [(keys[0], keys[0]), (keys[2], keys[2])]
+    for request in requests:
+        assert [k.path[-1] for k in request.asset_selection] == STAGES_AFTER_SOURCE
+        assert request.tags["pdfpipe/followup_depth"] == "1"
+
+
+STAGES_AFTER_SOURCE = [s for s in STAGES if s != "source_pdf"]
+
+
+def test_contiguous_batches_split_around_other_work():
+    order = ["a", "b", "c", "d", "e"]
+    work = {"a": ("x",), "b": ("x",), "d": ("x",), "e": ("y",)}
+    assert contiguous_batches(order, work, 8) == [
+        Batch(("a", "b"), ("x",)), Batch(("d",), ("x",)), Batch(("e",), ("y",))
+    ]
+    assert [b.keys for b in contiguous_batches(order, {k: ("x",) for k in order}, 2)] == [
+        ("a", "b"), ("c", "d"), ("e",)
+    ]
