@@ -37,10 +37,12 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def cmd_run(args, settings: Settings) -> int:
     from .defs.operations import get_instance, materialize_documents, register
+    from .defs.pools import apply_profile
     from .profiles import load_profile
 
     paths = [Path(p) for p in args.paths] or [SAMPLES]
     with get_instance(settings) as instance:
+        apply_profile(instance, load_profile())
         keys = list(dict.fromkeys(entry.key for entry, _ in register(instance, settings, paths)))
         print(f"materializing {len(keys)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
         outcomes = materialize_documents(instance, keys, load_profile().batch_size)
@@ -80,6 +82,24 @@ def cmd_schema(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_profile(args, settings: Settings) -> int:
+    from .defs.operations import get_instance
+    from .defs.pools import apply_profile, pool_states
+    from .profiles import load_profile
+
+    with get_instance(settings) as instance:
+        if args.action == "apply":
+            profile = load_profile(args.path)
+            for pool, limit in apply_profile(instance, profile).items():
+                print(f"pool {pool}: {limit} slots")
+            print(f"applied {profile.name}; runs at once: {profile.max_concurrent_runs} (dagster.yaml, on restart)")
+            return 0
+        print(f"{'pool':8} {'limit':>5} {'busy':>5} {'waiting':>7}")
+        for st in pool_states(instance):
+            print(f"{st.pool:8} {'-' if st.limit is None else st.limit:>5} {st.active:>5} {st.pending:>7}")
+    return 0
+
+
 def cmd_env(args, settings: Settings) -> int:
     from .defs.operations import prepare_dagster_home
 
@@ -89,9 +109,12 @@ def cmd_env(args, settings: Settings) -> int:
 
 
 def cmd_dev(args, settings: Settings) -> int:
-    from .defs.operations import prepare_dagster_home
+    from .defs.operations import get_instance
+    from .defs.pools import apply_profile
+    from .profiles import load_profile
 
-    prepare_dagster_home(settings)
+    with get_instance(settings) as instance:
+        apply_profile(instance, load_profile())
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
     argv = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
     os.chdir(PROJECT_ROOT)
@@ -113,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("schema", help="write (or --check) the committed JSON Schema")
     p.add_argument("--check", action="store_true")
     p.set_defaults(fn=cmd_schema)
+    p = sub.add_parser("profile", help="apply a hardware profile's pool limits to the instance, or show them")
+    p.add_argument("action", choices=["apply", "show"])
+    p.add_argument("path", nargs="?", help="resources/<name>.yaml (default $PDFPIPE_PROFILE or cpu.yaml)")
+    p.set_defaults(fn=cmd_profile)
     p = sub.add_parser("env", help="print the exports that point dagster's own CLI at this data dir")
     p.set_defaults(fn=cmd_env)
     p = sub.add_parser("dev", help="dagster dev (UI + daemon) on this data dir, bound to 127.0.0.1")
@@ -120,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(fn=cmd_dev)
     args = parser.parse_args(argv)
+    from .engines.threads import cap_threads
+    from .profiles import load_profile
+
+    cap_threads(load_profile().threads_per_worker)
     settings = Settings.from_env()
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
     return args.fn(args, settings)

@@ -1,7 +1,5 @@
 """Blocking per-document check: every stage sees the same pages with the same geometry."""
 
-import warnings
-
 import dagster as dg
 
 from .assets import ocr_spine, page_renders, source_pdf
@@ -10,7 +8,11 @@ from .resources import PdfpipeResource
 from .. import stages as s
 
 
-def _page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=ocr_spine, blocking=True, partitions_def=documents, additional_deps=[source_pdf, page_renders],
+    description="Page count, size and orientation agree across source_pdf, page_renders and ocr_spine.",
+)
+def page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:
     """One result per run: over a batch it passes only when every document agrees.
     (``ocr_spine`` itself also refuses a document whose stages disagree, so a batch
     cannot hide one.)"""
@@ -20,12 +22,3 @@ def _page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: Pdfpi
         passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
         metadata={"problems": "\n".join(problems) or "none", "documents": len(context.partition_keys)},
     )
-
-
-with warnings.catch_warnings():  # partitioned asset checks are a Dagster preview feature
-    warnings.simplefilter("ignore", dg.PreviewWarning)
-    page_geometry_agrees = dg.asset_check(
-        name="page_geometry_agrees", asset=ocr_spine, blocking=True, partitions_def=documents,
-        additional_deps=[source_pdf, page_renders],
-        description="Page count, size and orientation agree across source_pdf, page_renders and ocr_spine.",
-    )(_page_geometry_agrees)

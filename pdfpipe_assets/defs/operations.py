@@ -6,21 +6,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import yaml
 
 from ..catalog import Registry, ingest
+from ..profiles import Profile, load_profile
 from ..settings import PROJECT_ROOT, Settings
 from ..stages import FUSED, STAGE_FILES, STAGES
 from .followup import Batch, contiguous_batches, failed_documents, plan_followups
 from .partitions import documents
 
 
-def prepare_dagster_home(settings: Settings) -> Path:
+def instance_config(profile: Profile) -> str:
+    """The repo's dagster.yaml with the profile's number of concurrent runs."""
+    config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    config["concurrency"]["runs"]["max_concurrent_runs"] = profile.max_concurrent_runs
+    header = "# Written by pdfpipe from the repository's dagster.yaml and the hardware profile.\n"
+    return header + yaml.safe_dump(config, sort_keys=False)
+
+
+def prepare_dagster_home(settings: Settings, profile: Profile | None = None) -> Path:
     """Use $DAGSTER_HOME if set; else $PDFPIPE_DATA/dagster_home with the repo's dagster.yaml."""
     if os.environ.get("DAGSTER_HOME"):
         return Path(os.environ["DAGSTER_HOME"])
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    config = (PROJECT_ROOT / "dagster.yaml").read_text()
+    config = instance_config(profile or load_profile())
     target = home / "dagster.yaml"
     if not target.exists() or target.read_text() != config:
         target.write_text(config)

@@ -192,9 +192,12 @@ class PyMuPDFTables:
     info = INFO
 
     def find(self, path: Path) -> TablesOutput:
+        import numpy as np
+
         tables = []
         for page in _upright_pages(path):
-            found = page.find_tables()
+            with np.errstate(divide="ignore", invalid="ignore"):  # PyMuPDF's layout features log(0)
+                found = page.find_tables()
             if not found.tables:
                 continue
             words = page.get_text("words")
