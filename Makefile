@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PDFPIPE_DATA ?= $(CURDIR)/data
 TESSDATA := /usr/share/tesseract-ocr/5/tessdata
 
-.PHONY: setup tessdata run test dev schema clean
+.PHONY: setup tessdata run test dev schema bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ schema: setup
 
 clean:
 	rm -rf data .pytest_cache
+
+# Throughput benchmark (prints a table; last line machine-readable). QUICK=1: under 5 minutes.
+bench: setup
+	$(BIN)/python -m pdfpipe_assets.bench $(if $(QUICK),--quick --sensor-files 2000,) $(BENCH_ARGS)

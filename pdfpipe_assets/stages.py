@@ -82,10 +82,8 @@ class Workspace:
         return read_model(path, model)
 
     def source_path(self, key: str) -> Path:
-        entry = self.registry.get(key)
-        if entry is None:
-            raise DocumentError("missing_input", f"document {key} is not in the registry")
-        return entry.source_path
+        """The PDF's path, as the registry gave it to ``source_pdf`` (no registry round trip)."""
+        return Path(self.read(key, SOURCE, SourceInfo).path)
 
 
 def _record(ws: Workspace, key: str, stage: str, folder: Path, started: float, engine: EngineInfo) -> float:

@@ -10,7 +10,7 @@ import pytest
 from pdfpipe_assets.catalog import inbox as inbox_module
 from pdfpipe_assets.catalog.inbox import InboxCursor, scan_inbox
 from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
-from pdfpipe_assets.defs.sensors import inbox_sensor
+from pdfpipe_assets.defs.sensors import balanced_batches, inbox_sensor
 from pdfpipe_assets.settings import DEFAULT_PROFILE
 
 from .conftest import corpus
@@ -44,11 +44,12 @@ def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path
 
     with dg.instance_for_test() as instance:
         first = _tick(instance, resource, None)
-        run, = first.run_requests  # the new documents go in one batched run
         added, = first.dynamic_partitions_requests
         keys = sorted(added.partition_keys)
         assert len(keys) == 2 and keys[0].startswith("paper-") and keys[1].startswith("scan-one-")
-        assert {run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]} == set(keys)
+        # two documents, two run slots in the cpu profile: one run each, largest file first
+        assert [r.partition_key for r in first.run_requests] == list(added.partition_keys)
+        assert added.partition_keys[0].startswith("scan-one-")
         assert sorted(e.key for e in workspace.registry.all()) == keys  # no junk, no link
 
         again = _tick(instance, resource, first.cursor)
@@ -62,6 +63,14 @@ def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path
             e.key for e in workspace.registry.all() if e.file_name == "new.pdf"
         ]
         assert not _tick(instance, resource, third.cursor).run_requests
+
+
+def test_batches_fill_every_run_slot_evenly():
+    keys = [str(i) for i in range(23)]
+    batches = balanced_batches(keys, size=8, runs=2)
+    assert [len(b) for b in batches] == [5, 6, 6, 6] and sum(batches, []) == keys
+    many = balanced_batches([str(i) for i in range(230)], size=8, runs=2)
+    assert len(many) == 30 and {len(b) for b in many} == {7, 8}
 
 
 def test_a_file_still_being_written_waits(inbox):

@@ -50,7 +50,9 @@ class Registry:
         deadline = time.monotonic() + LOCK_RETRY_S
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+                con = duckdb.connect(
+                    str(self.path), read_only=read_only and self.path.exists(), config={"threads": 1}
+                )  # tiny queries: DuckDB would start a thread per core for each connection
                 break
             except duckdb.IOException as exc:  # another process holds the write lock
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
@@ -64,21 +66,35 @@ class Registry:
             con.close()
 
     def register(self, paths: list[Path]) -> list[tuple[DocumentEntry, bool]]:
-        """Register files; returns (entry, is_new).  Same bytes under another name -> same key."""
+        """Register files; returns (entry, is_new).  Same bytes under another name -> same key.
+
+        One query finds the known hashes and one insert adds the rest, so a sensor tick
+        with thousands of new files stays short.
+        """
         hashed = [(p.resolve(), sha256_of(p), p.stat().st_size) for p in paths]
-        out = []
         now = datetime.now(timezone.utc)
         with self._connect() as con:
+            rows = con.execute(
+                "SELECT * FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
+                [sorted({sha for _, sha, _ in hashed})],
+            ).fetchall()
+            known = {row[3]: _entry(row) for row in rows}
+            out, fresh = [], []
             for path, sha, size in hashed:
-                row = con.execute("SELECT * FROM documents WHERE sha256 = ?", [sha]).fetchone()
-                if row:
-                    out.append((_entry(row), False))
+                if sha in known:
+                    out.append((known[sha], False))
                     continue
-                key = document_key(path.name, sha)
+                entry = DocumentEntry(document_key(path.name, sha), path, path.name, sha, size, now)
+                known[sha] = entry
+                fresh.append(entry)
+                out.append((entry, True))
+            if fresh:
+                columns = list(zip(*[(e.key, str(e.source_path), e.file_name, e.sha256, e.size_bytes) for e in fresh]))
                 con.execute(
-                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)", [key, str(path), path.name, sha, size, now]
+                    "INSERT INTO documents SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), ?",
+                    [*map(list, columns), now],
                 )
-                out.append((DocumentEntry(key, path, path.name, sha, size, now), True))
         return out
 
     def get(self, key: str) -> DocumentEntry | None:

@@ -125,3 +125,62 @@ def export(instance: dg.DagsterInstance, settings: Settings, out: Path) -> list[
             shutil.copyfile(src, dst)
             written.append(dst)
     return written
+
+
+@dataclass
+class RunReport:
+    documents: int
+    materialized: int
+    failed: int
+    active_runs: int
+    pages: int
+    wall_s: float
+
+    @property
+    def finished(self) -> bool:
+        return self.documents > 0 and self.active_runs == 0 and self.materialized + self.failed >= self.documents
+
+
+ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+          dg.DagsterRunStatus.STARTED]
+
+
+def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) -> RunReport:
+    """Where a whole set of documents stands: for the benchmark and the load script."""
+    from ..contracts import SourceInfo
+    from ..stages import SOURCE
+    from ..storage import read_model
+
+    keys = instance.get_dynamic_partitions(documents.name)
+    fused = instance.get_status_by_partition(dg.AssetKey(FUSED), keys, documents) or {}
+    source = instance.get_status_by_partition(dg.AssetKey(SOURCE), keys, documents) or {}
+    done = [k for k in keys if fused.get(k) == dg.AssetPartitionStatus.MATERIALIZED]
+    failed = [k for k in keys if source.get(k) == dg.AssetPartitionStatus.FAILED]
+    active = instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
+    records = instance.get_run_records()
+    starts = [r.start_time for r in records if r.start_time]
+    ends = [r.end_time for r in records if r.end_time]
+    pages = sum(read_model(settings.stage_dir(k, SOURCE) / STAGE_FILES[SOURCE], SourceInfo).page_count for k in done) \
+        if len(done) + len(failed) >= expected and not active else 0
+    return RunReport(
+        documents=max(len(keys), expected) if len(keys) < expected else len(keys), materialized=len(done),
+        failed=len(failed), active_runs=active, pages=pages,
+        wall_s=(max(ends) - min(starts)) if starts and ends else 0.0,
+    )
+
+
+def time_inbox_tick(settings: Settings) -> float:
+    """Seconds of one inbox_sensor evaluation on ``settings``'s inbox (ephemeral instance)."""
+    import time
+
+    from .resources import GrobidResource, PdfpipeResource
+    from .sensors import inbox_sensor
+
+    resource = PdfpipeResource(data_dir=str(settings.data_dir), grobid=GrobidResource())
+    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"pdfpipe": resource}) as ctx:
+        start = time.perf_counter()
+        result = inbox_sensor(ctx)
+        seconds = time.perf_counter() - start
+    if not result.dynamic_partitions_requests:
+        raise RuntimeError("the timed sensor tick registered nothing")
+    return seconds

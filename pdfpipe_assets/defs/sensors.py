@@ -12,6 +12,16 @@ from .partitions import documents
 from .resources import PdfpipeResource
 
 
+def balanced_batches(keys: list[str], size: int, runs: int) -> list[list[str]]:
+    """Batches of at most ``size``, as many as there are run slots at least, of equal length."""
+    if not keys:
+        return []
+    count = max(-(-len(keys) // size), min(len(keys), runs))
+    count = -(-count // runs) * runs if count > runs else count  # a multiple of the run slots
+    count = min(count, len(keys))
+    return [keys[len(keys) * i // count : len(keys) * (i + 1) // count] for i in range(count)]
+
+
 def batch_request(keys: list[str]) -> dg.RunRequest:
     """One run for adjacent new keys (the sensor adds them together, so they are contiguous)."""
     if len(keys) == 1:
@@ -26,11 +36,11 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     found, next_cursor = scan_inbox(ws.settings.inbox_dir, cursor)
     if not found:
         return dg.SensorResult(skip_reason=f"no new PDF in {ws.settings.inbox_dir}")
+    found.sort(key=lambda p: -p.stat().st_size)  # largest first: long documents do not trail
     registered = Registry(ws.settings.registry_path).register(found)
     new_keys = [entry.key for entry, is_new in registered if is_new]
     context.log.info(f"inbox: {len(found)} files, {len(new_keys)} new documents")
-    size = ws.profile.batch_size
-    batches = [new_keys[i : i + size] for i in range(0, len(new_keys), size)]
+    batches = balanced_batches(new_keys, ws.profile.batch_size, ws.profile.max_concurrent_runs)
     return dg.SensorResult(
         run_requests=[batch_request(batch) for batch in batches],
         dynamic_partitions_requests=[documents.build_add_request(new_keys)] if new_keys else [],

@@ -1,0 +1,311 @@
+"""Throughput benchmark: the bare loop against pdfpipe one-run-per-document and batched.
+
+    python -m pdfpipe_assets.bench [--quick] [--repeat N] [--corpus DIR]
+
+The pdfpipe modes go the way a user's documents go: PDFs are copied into the inbox, the
+Dagster daemon's ``inbox_sensor`` registers them and queues runs, the run launcher starts a
+process per run, pools cap the steps.  Only the batch size differs (1, or the profile's).
+The last line is machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .catalog.inbox import SETTLE_S
+from .settings import PROJECT_ROOT, Settings
+
+BAD_FEATURES = {"corrupt", "encrypted", "zero-byte", "non-pdf", "truncated", "broken-xref"}
+QUICK_MAX_PAGES = 10
+PROJECTIONS = (6_600, 500_000)
+
+
+def corpus_files(corpus: Path, quick: bool) -> list[tuple[Path, int]]:
+    """Born-digital and scanned PDFs of the corpus (its bad inputs left out), with pages."""
+    rows = csv.DictReader(open(corpus / "MANIFEST.tsv"), delimiter="\t")
+    out = []
+    for row in rows:
+        if BAD_FEATURES & set(row["features"].split(",")):
+            continue
+        pages = int(row["pages"])
+        if quick and pages > QUICK_MAX_PAGES:
+            continue
+        out.append((corpus / row["file"], pages))
+    return out
+
+
+def distinct_copies(files: list[tuple[Path, int]], repeat: int, folder: Path) -> list[Path]:
+    """``repeat`` copies of each file, each with different bytes (a PDF comment after %%EOF)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(repeat):
+        for src, _ in files:
+            dst = folder / f"{src.stem}-r{i}.pdf"
+            dst.write_bytes(src.read_bytes() + f"\n%pdfpipe-bench copy {i}\n".encode())
+            out.append(dst)
+    return out
+
+
+@dataclass
+class Sampler:
+    """Peak RSS and runnable threads of this process's descendants, sampled from /proc."""
+
+    interval: float = 0.05
+    peak_rss: int = 0
+    peak_runnable: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry))
+        todo, tree = [os.getpid()], []
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, []))
+        return tree
+
+    def _sample(self) -> None:
+        rss = runnable = 0
+        me = threading.get_native_id()
+        for pid in self._tree():
+            try:
+                rss += int(open(f"/proc/{pid}/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    state = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()[0]
+                    runnable += state == "R" and int(tid) != me
+            except (OSError, IndexError):
+                continue
+        self.peak_rss = max(self.peak_rss, rss)
+        self.peak_runnable = max(self.peak_runnable, runnable)
+
+    def __enter__(self):
+        def loop():
+            while not self._stop.wait(self.interval):
+                self._sample()
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine from /proc/stat."""
+    values = [float(v) for v in open("/proc/stat").readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+@dataclass
+class Result:
+    name: str
+    documents: int
+    pages: int
+    wall_s: float
+    peak_rss: int
+    peak_runnable: int
+    cpu_util: float
+    failed: int = 0
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def docs_per_hour(self) -> float:
+        return self.documents / self.wall_s * 3600 if self.wall_s else 0.0
+
+
+def _bare_worker_init(threads: int) -> None:
+    from .engines.threads import cap_threads
+
+    cap_threads(threads)
+
+
+def _bare_document(args) -> tuple[int, bool]:
+    data_dir, key = args
+    from .contracts import SourceInfo
+    from .errors import DocumentError
+    from .profiles import load_profile
+    from .stages import SOURCE, Workspace, run_document
+
+    ws = Workspace(Settings(Path(data_dir)), load_profile())
+    try:
+        run_document(ws, key)
+        return ws.read(key, SOURCE, SourceInfo).page_count, True
+    except DocumentError:
+        return 0, False
+
+
+def run_bare(files: list[Path], root: Path, cores: int) -> Result:
+    """The practical limit: the same stage functions in a process pool sized to the cores."""
+    from .catalog import Registry
+
+    settings = Settings(root / "bare")
+    keys = [e.key for e, _ in Registry(settings.registry_path).register(files)]
+    busy0, total0 = cpu_seconds()
+    with Sampler() as sampler:
+        start = time.perf_counter()
+        with ProcessPoolExecutor(cores, initializer=_bare_worker_init, initargs=(1,)) as pool:
+            results = list(pool.map(_bare_document, [(str(settings.data_dir), k) for k in keys]))
+        wall = time.perf_counter() - start
+    busy1, total1 = cpu_seconds()
+    return Result(
+        "bare loop", len(keys), sum(p for p, _ in results), wall, sampler.peak_rss, sampler.peak_runnable,
+        (busy1 - busy0) / max(1.0, total1 - total0), failed=sum(not ok for _, ok in results),
+    )
+
+
+def run_pdfpipe(name: str, files: list[Path], root: Path, batch_size: int, timeout_s: float) -> Result:
+    """Drop the files into the inbox of a fresh instance and let the daemon do the rest."""
+    from .defs.operations import get_instance, run_report
+    from .defs.pools import apply_profile
+    from .profiles import load_profile
+
+    data = root / name.replace(" ", "_")
+    profile = load_profile().model_copy(update={"batch_size": batch_size})
+    data.mkdir(parents=True)
+    (data / "profile.yaml").write_text(yaml.safe_dump(profile.model_dump()))
+    env = {**os.environ, "PDFPIPE_DATA": str(data), "PDFPIPE_PROFILE": str(data / "profile.yaml")}
+    env.pop("DAGSTER_HOME", None)
+    os.environ.update({k: env[k] for k in ("PDFPIPE_DATA", "PDFPIPE_PROFILE")})
+    os.environ.pop("DAGSTER_HOME", None)
+    settings = Settings(data)
+    with get_instance(settings) as instance:
+        apply_profile(instance, profile)
+    env["DAGSTER_HOME"] = os.environ["DAGSTER_HOME"]
+    daemon = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+        env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    busy0, total0 = cpu_seconds()
+    try:
+        with Sampler() as sampler:
+            settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+            for f in files:
+                shutil.copyfile(f, settings.inbox_dir / f.name)
+            deadline = time.monotonic() + timeout_s
+            with get_instance(settings) as instance:
+                while time.monotonic() < deadline:
+                    report = run_report(instance, settings, len(files))
+                    if report.finished:
+                        break
+                    time.sleep(1)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(timeout=60)
+    busy1, total1 = cpu_seconds()
+    if not report.finished:
+        raise SystemExit(f"{name}: not finished after {timeout_s:.0f} s: {report}")
+    return Result(
+        name, report.documents, report.pages, report.wall_s, sampler.peak_rss, sampler.peak_runnable,
+        (busy1 - busy0) / max(1.0, total1 - total0), failed=report.failed,
+    )
+
+
+def sensor_tick(root: Path, count: int) -> float:
+    """Seconds one inbox_sensor evaluation takes to register ``count`` new PDFs."""
+    from .defs.operations import time_inbox_tick
+
+    small = min(corpus_files(Path(os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus")), True),
+                key=lambda fp: fp[0].stat().st_size)[0]
+    data = root / "sensor"
+    inbox = data / "inbox"
+    inbox.mkdir(parents=True)
+    payload = small.read_bytes()
+    for i in range(count):
+        (inbox / f"doc-{i:06d}.pdf").write_bytes(payload + f"\n%copy {i}\n".encode())
+    time.sleep(SETTLE_S + 0.5)  # the sensor leaves files younger than this for later
+    return time_inbox_tick(Settings(data))
+
+
+def _fmt_bytes(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def table(results: list[Result], bare: Result, cores: int) -> str:
+    head = "| mode | docs | pages | wall s | pages/s | docs/hour | peak RSS | peak runnable threads | CPU util | vs bare |"
+    lines = [head, "|" + "---|" * 10]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.documents} | {r.pages} | {r.wall_s:.1f} | {r.pages_per_s:.2f} | {r.docs_per_hour:.0f} "
+            f"| {_fmt_bytes(r.peak_rss)} | {r.peak_runnable} | {r.cpu_util:.0%} | {r.pages_per_s / bare.pages_per_s:.2f} |"
+        )
+    lines.append("")
+    for n in PROJECTIONS:
+        parts = [f"{r.name}: {n / r.docs_per_hour:.1f} h" for r in results if r.docs_per_hour]
+        lines.append(f"projection for {n:,} documents on this {cores}-core machine: " + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pdfpipe_assets.bench", description=__doc__)
+    parser.add_argument("--corpus", default=os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
+    parser.add_argument("--repeat", type=int, default=1, help="copies of the corpus, each with distinct bytes")
+    parser.add_argument("--quick", action="store_true", help=f"only documents of <= {QUICK_MAX_PAGES} pages")
+    parser.add_argument("--batch-size", type=int, default=None, help="batched mode's run size (default: profile)")
+    parser.add_argument("--sensor-files", type=int, default=10_000, help="files for the sensor-tick figure (0: skip)")
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args(argv)
+
+    from .engines.threads import cap_threads
+    from .profiles import load_profile
+
+    profile = load_profile()
+    cap_threads(profile.threads_per_worker)
+    cores = os.cpu_count() or 1
+    corpus = corpus_files(Path(args.corpus), args.quick)
+    root = Path(tempfile.mkdtemp(prefix="pdfpipe-bench-"))
+    try:
+        files = distinct_copies(corpus, args.repeat, root / "pdfs")
+        print(f"corpus: {len(files)} documents, {sum(p for _, p in corpus) * args.repeat} pages; {cores} cores; "
+              f"profile {profile.name}", flush=True)
+        bare = run_bare(files, root, cores)
+        print(f"bare loop done: {bare.wall_s:.1f} s", flush=True)
+        per_doc = run_pdfpipe("pdfpipe per-document runs", files, root, 1, args.timeout)
+        print(f"per-document runs done: {per_doc.wall_s:.1f} s", flush=True)
+        batched = run_pdfpipe("pdfpipe batched runs", files, root, args.batch_size or profile.batch_size, args.timeout)
+        print(f"batched runs done: {batched.wall_s:.1f} s", flush=True)
+        results = [bare, per_doc, batched]
+        print()
+        print(table(results, bare, cores))
+        if args.sensor_files:
+            tick = sensor_tick(root, args.sensor_files)
+            print(f"inbox_sensor tick registering {args.sensor_files:,} new PDFs: {tick:.1f} s (limit 60 s)")
+        peak = max(r.peak_runnable for r in (per_doc, batched))
+        print(
+            f"bench: bare={bare.pages_per_s:.2f} per_doc={per_doc.pages_per_s:.2f} "
+            f"batched={batched.pages_per_s:.2f} ratio={batched.pages_per_s / bare.pages_per_s:.2f} "
+            f"peak_threads={peak} cores={cores}"
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
