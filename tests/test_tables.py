@@ -1,13 +1,14 @@
 """tables: PyMuPDF's finder, cell text taken from words (Table.extract() mangles numbers)."""
 
 from pdfpipe_assets.contracts import TablesOutput
-from pdfpipe_assets.stages import TABLES, run_tables
+from pdfpipe_assets.stages import TABLES, run_source, run_tables
 
 from .conftest import register
 
 
 def test_ruled_table_cells_keep_their_numbers(workspace):
     key, = register(workspace, "2305.03393v1-pg9.pdf")
+    run_source(workspace, key)
     meta = run_tables(workspace, key).metadata
     table, = workspace.read(key, TABLES, TablesOutput).tables
     assert meta["tables"] == 1 and table.page == 1
@@ -23,6 +24,7 @@ def test_ruled_table_cells_keep_their_numbers(workspace):
 
 def test_table_on_rotated_page_is_in_displayed_space(workspace):
     key, = register(workspace, "senate-expenditures.pdf")
+    run_source(workspace, key)
     run_tables(workspace, key)
     tables = workspace.read(key, TABLES, TablesOutput).tables
     assert tables
