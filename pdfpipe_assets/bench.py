@@ -62,12 +62,21 @@ def distinct_copies(files: list[tuple[Path, int]], repeat: int, folder: Path) ->
 
 @dataclass
 class Sampler:
-    """Peak RSS and runnable threads of this process's descendants, sampled from /proc."""
+    """RSS and runnable threads of this process's descendants, sampled from /proc."""
 
     interval: float = 0.05
-    peak_rss: int = 0
-    peak_runnable: int = 0
+    # (time, rss, runnable threads, machine busy jiffies, machine total jiffies)
+    samples: list[tuple[float, int, int, float, float]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
+
+    def figures(self, start: float = 0.0, end: float = float("inf")) -> tuple[int, int, float]:
+        """(peak RSS, peak runnable threads, CPU utilisation) between ``start`` and ``end``."""
+        window = [s for s in self.samples if start <= s[0] <= end]
+        if len(window) < 2:
+            return 0, 0, 0.0
+        busy = window[-1][3] - window[0][3]
+        total = window[-1][4] - window[0][4]
+        return max(s[1] for s in window), max(s[2] for s in window), busy / total if total else 0.0
 
     def _tree(self) -> list[int]:
         children: dict[int, list[int]] = {}
@@ -96,8 +105,7 @@ class Sampler:
                     runnable += state == "R" and int(tid) != me
             except (OSError, IndexError):
                 continue
-        self.peak_rss = max(self.peak_rss, rss)
-        self.peak_runnable = max(self.peak_runnable, runnable)
+        self.samples.append((time.time(), rss, runnable, *cpu_seconds()))
 
     def __enter__(self):
         def loop():
@@ -167,27 +175,30 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
 
     settings = Settings(root / "bare")
     keys = [e.key for e, _ in Registry(settings.registry_path).register(files)]
-    busy0, total0 = cpu_seconds()
     with Sampler() as sampler:
         start = time.perf_counter()
         with ProcessPoolExecutor(cores, initializer=_bare_worker_init, initargs=(1,)) as pool:
             results = list(pool.map(_bare_document, [(str(settings.data_dir), k) for k in keys]))
         wall = time.perf_counter() - start
-    busy1, total1 = cpu_seconds()
     return Result(
-        "bare loop", len(keys), sum(p for p, _ in results), wall, sampler.peak_rss, sampler.peak_runnable,
-        (busy1 - busy0) / max(1.0, total1 - total0), failed=sum(not ok for _, ok in results),
+        "bare loop", len(keys), sum(p for p, _ in results), wall, *sampler.figures(),
+        failed=sum(not ok for _, ok in results),
     )
 
 
-def run_pdfpipe(name: str, files: list[Path], root: Path, batch_size: int, timeout_s: float) -> Result:
+def run_pdfpipe(
+    name: str, files: list[Path], root: Path, batch_size: int, timeout_s: float, max_runs: int | None = None
+) -> Result:
     """Drop the files into the inbox of a fresh instance and let the daemon do the rest."""
     from .defs.operations import get_instance, run_report
     from .defs.pools import apply_profile
     from .profiles import load_profile
 
     data = root / name.replace(" ", "_")
-    profile = load_profile().model_copy(update={"batch_size": batch_size})
+    profile = load_profile()
+    profile = profile.model_copy(
+        update={"batch_size": batch_size, "max_concurrent_runs": max_runs or profile.max_concurrent_runs}
+    )
     data.mkdir(parents=True)
     (data / "profile.yaml").write_text(yaml.safe_dump(profile.model_dump()))
     env = {**os.environ, "PDFPIPE_DATA": str(data), "PDFPIPE_PROFILE": str(data / "profile.yaml")}
@@ -202,7 +213,6 @@ def run_pdfpipe(name: str, files: list[Path], root: Path, batch_size: int, timeo
         [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
         env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
-    busy0, total0 = cpu_seconds()
     try:
         with Sampler() as sampler:
             settings.inbox_dir.mkdir(parents=True, exist_ok=True)
@@ -214,16 +224,16 @@ def run_pdfpipe(name: str, files: list[Path], root: Path, batch_size: int, timeo
                     report = run_report(instance, settings, len(files))
                     if report.finished:
                         break
-                    time.sleep(1)
+                    time.sleep(2)
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=60)
-    busy1, total1 = cpu_seconds()
     if not report.finished:
         raise SystemExit(f"{name}: not finished after {timeout_s:.0f} s: {report}")
+    # figures while documents were processed: the daemon's own start-up burst is not work
     return Result(
-        name, report.documents, report.pages, report.wall_s, sampler.peak_rss, sampler.peak_runnable,
-        (busy1 - busy0) / max(1.0, total1 - total0), failed=report.failed,
+        name, report.documents, report.pages, report.wall_s, *sampler.figures(report.first_start, report.last_end),
+        failed=report.failed,
     )
 
 
@@ -269,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"only documents of <= {QUICK_MAX_PAGES} pages")
     parser.add_argument("--batch-size", type=int, default=None, help="batched mode's run size (default: profile)")
     parser.add_argument("--sensor-files", type=int, default=10_000, help="files for the sensor-tick figure (0: skip)")
+    parser.add_argument("--max-runs", type=int, default=None, help="runs at once (default: profile)")
+    parser.add_argument("--skip-per-doc", action="store_true", help="leave out the one-run-per-document mode")
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args(argv)
 
@@ -286,11 +298,16 @@ def main(argv: list[str] | None = None) -> int:
               f"profile {profile.name}", flush=True)
         bare = run_bare(files, root, cores)
         print(f"bare loop done: {bare.wall_s:.1f} s", flush=True)
-        per_doc = run_pdfpipe("pdfpipe per-document runs", files, root, 1, args.timeout)
-        print(f"per-document runs done: {per_doc.wall_s:.1f} s", flush=True)
-        batched = run_pdfpipe("pdfpipe batched runs", files, root, args.batch_size or profile.batch_size, args.timeout)
+        results = [bare]
+        if not args.skip_per_doc:
+            results.append(run_pdfpipe("pdfpipe per-document runs", files, root, 1, args.timeout, args.max_runs))
+            print(f"per-document runs done: {results[-1].wall_s:.1f} s", flush=True)
+        batched = run_pdfpipe(
+            "pdfpipe batched runs", files, root, args.batch_size or profile.batch_size, args.timeout, args.max_runs
+        )
         print(f"batched runs done: {batched.wall_s:.1f} s", flush=True)
-        results = [bare, per_doc, batched]
+        results.append(batched)
+        per_doc = results[1] if len(results) == 3 else batched
         print()
         print(table(results, bare, cores))
         if args.sensor_files:

@@ -134,7 +134,12 @@ class RunReport:
     failed: int
     active_runs: int
     pages: int
-    wall_s: float
+    first_start: float
+    last_end: float
+
+    @property
+    def wall_s(self) -> float:
+        return max(0.0, self.last_end - self.first_start)
 
     @property
     def finished(self) -> bool:
@@ -165,7 +170,7 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
     return RunReport(
         documents=max(len(keys), expected) if len(keys) < expected else len(keys), materialized=len(done),
         failed=len(failed), active_runs=active, pages=pages,
-        wall_s=(max(ends) - min(starts)) if starts and ends else 0.0,
+        first_start=min(starts, default=0.0), last_end=max(ends, default=0.0),
     )
 
 

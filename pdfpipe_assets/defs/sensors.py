@@ -2,6 +2,8 @@
 ``batch_followup_sensor`` finishes the good documents of a batch that failed for some."""
 
 
+from pathlib import Path
+
 import dagster as dg
 
 from ..catalog import Registry
@@ -12,14 +14,23 @@ from .partitions import documents
 from .resources import PdfpipeResource
 
 
-def balanced_batches(keys: list[str], size: int, runs: int) -> list[list[str]]:
-    """Batches of at most ``size``, as many as there are run slots at least, of equal length."""
-    if not keys:
+def balanced_batches(weights: dict[str, int], size: int, runs: int) -> list[list[str]]:
+    """Split items into batches of at most ``size``, as many as the run slots at least (a
+    multiple of them), with about equal total weight: heaviest first into the lightest batch."""
+    if not weights:
         return []
-    count = max(-(-len(keys) // size), min(len(keys), runs))
-    count = -(-count // runs) * runs if count > runs else count  # a multiple of the run slots
-    count = min(count, len(keys))
-    return [keys[len(keys) * i // count : len(keys) * (i + 1) // count] for i in range(count)]
+    n = len(weights)
+    count = max(-(-n // size), min(n, runs))
+    count = min(n, -(-count // runs) * runs)
+    cap = -(-n // count)
+    batches: list[list[str]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for item in sorted(weights, key=lambda k: -weights[k]):
+        open_ = [i for i in range(count) if len(batches[i]) < cap]
+        i = min(open_, key=lambda j: loads[j])
+        batches[i].append(item)
+        loads[i] += weights[item]
+    return [b for b in batches if b]
 
 
 def batch_request(keys: list[str]) -> dg.RunRequest:
@@ -36,11 +47,16 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     found, next_cursor = scan_inbox(ws.settings.inbox_dir, cursor)
     if not found:
         return dg.SensorResult(skip_reason=f"no new PDF in {ws.settings.inbox_dir}")
-    found.sort(key=lambda p: -p.stat().st_size)  # largest first: long documents do not trail
-    registered = Registry(ws.settings.registry_path).register(found)
-    new_keys = [entry.key for entry, is_new in registered if is_new]
-    context.log.info(f"inbox: {len(found)} files, {len(new_keys)} new documents")
-    batches = balanced_batches(new_keys, ws.profile.batch_size, ws.profile.max_concurrent_runs)
+    # Batches of about equal bytes; registered batch by batch so each batch is a key range.
+    sizes = {str(p): p.stat().st_size for p in found}
+    plan = balanced_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
+    ordered = [p for batch in plan for p in batch]
+    registered = Registry(ws.settings.registry_path).register([Path(p) for p in ordered])
+    key_of = {p: entry.key for p, (entry, is_new) in zip(ordered, registered) if is_new}
+    batches = [[key_of[p] for p in batch if p in key_of] for batch in plan]
+    batches = [b for b in batches if b]
+    new_keys = [k for b in batches for k in b]
+    context.log.info(f"inbox: {len(found)} files, {len(new_keys)} new documents, {len(batches)} runs")
     return dg.SensorResult(
         run_requests=[batch_request(batch) for batch in batches],
         dynamic_partitions_requests=[documents.build_add_request(new_keys)] if new_keys else [],
