@@ -50,6 +50,14 @@ class Workspace:
     settings: Settings
     profile: Profile
     grobid_url: str | None = None
+    entries: dict = field(default_factory=dict)  # registry entries fetched ahead for a batch
+
+    def prefetch(self, keys: list[str]) -> None:
+        """Read a batch's registry entries in one go (``source_pdf`` of a batched run)."""
+        self.entries.update(self.registry.get_many([k for k in keys if k not in self.entries]))
+
+    def entry(self, key: str):
+        return self.entries.get(key) or self.registry.get(key)
 
     @cached_property
     def registry(self) -> Registry:
@@ -102,7 +110,7 @@ def _write_stage(ws: Workspace, key: str, stage: str, model, started: float, eng
 
 def run_source(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
-    entry = ws.registry.get(key)
+    entry = ws.entry(key)
     if entry is None:
         raise DocumentError("missing_input", f"document {key} is not in the registry")
     info = PyMuPDFSource().inspect(entry.source_path, key, entry.sha256)

@@ -102,6 +102,14 @@ class Registry:
             row = con.execute("SELECT * FROM documents WHERE key = ?", [key]).fetchone()
         return _entry(row) if row else None
 
+    def get_many(self, keys: list[str]) -> dict[str, DocumentEntry]:
+        """Entries for several keys over one connection (each connect starts DuckDB's threads)."""
+        with self._connect(read_only=True) as con:
+            rows = con.execute(
+                "SELECT * FROM documents WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(keys)]
+            ).fetchall()
+        return {row[0]: _entry(row) for row in rows}
+
     def all(self) -> list[DocumentEntry]:
         with self._connect(read_only=True) as con:
             rows = con.execute("SELECT * FROM documents ORDER BY registered_at, key").fetchall()

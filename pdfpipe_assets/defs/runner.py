@@ -13,7 +13,7 @@ import time
 import dagster as dg
 
 from ..errors import DocumentError, EngineUnavailable
-from ..stages import STAGES, StageResult, Workspace
+from ..stages import SOURCE, STAGES, StageResult, Workspace
 
 FAILED_DOCUMENTS = "failed_documents"
 
@@ -50,6 +50,8 @@ def _failure(stage: str, failed: dict[str, DocumentError]) -> dg.Failure:
 def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> dg.MaterializeResult:
     keys = context.partition_keys
     started = time.perf_counter()
+    if stage == SOURCE and len(keys) > 1:
+        ws.prefetch(keys)
     done: dict[str, StageResult] = {}
     failed: dict[str, DocumentError] = {}
     for key in keys:
