@@ -84,6 +84,7 @@ class Sampler:
         return max(s[1] for s in window), runnable[-1], p99, busy / total if total else 0.0
 
     def _tree(self) -> list[int]:
+        """Descendants of this process, not this process: the harness itself is not measured."""
         children: dict[int, list[int]] = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
@@ -92,7 +93,7 @@ class Sampler:
                 except (OSError, IndexError, ValueError):
                     continue
                 children.setdefault(ppid, []).append(int(entry))
-        todo, tree = [os.getpid()], []
+        todo, tree = list(children.get(os.getpid(), [])), []
         while todo:
             pid = todo.pop()
             tree.append(pid)
@@ -101,13 +102,12 @@ class Sampler:
 
     def _sample(self) -> None:
         rss = runnable = 0
-        me = threading.get_native_id()
         for pid in self._tree():
             try:
                 rss += int(open(f"/proc/{pid}/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
                 for tid in os.listdir(f"/proc/{pid}/task"):
                     state = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()[0]
-                    runnable += state == "R" and int(tid) != me
+                    runnable += state == "R"
             except (OSError, IndexError):
                 continue
         self.samples.append((time.time(), rss, runnable, *cpu_seconds()))
