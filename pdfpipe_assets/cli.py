@@ -58,6 +58,49 @@ def cmd_run(args, settings: Settings) -> int:
     return 1 if failed else 0
 
 
+def cmd_status(args, settings: Settings) -> int:
+    from .defs.operations import get_instance
+    from .defs.status import collect
+
+    with get_instance(settings) as instance:
+        st = collect(instance, args.stuck_after)
+    if args.json:
+        print(json.dumps(st.to_dict(), indent=1))
+        return 1 if st.stuck_runs else 0
+    print(f"documents registered: {st.documents}")
+    print(f"{'stage':18} {'done':>6} {'failed':>6} {'running':>7} {'missing':>7}")
+    for stage, c in st.stages.items():
+        print(f"{stage:18} {c['materialized']:>6} {c['failed']:>6} {c['in_progress']:>7} {c['missing']:>7}")
+    print(f"runs: {st.runs['queued']} queued, {st.runs['started']} running")
+    print("pools: " + ", ".join(f"{p['pool']} {p['active']}/{p['limit']}" for p in st.pools))
+    for run in st.stuck_runs:
+        print(f"STUCK run {run['run_id']} ({run['job']}): no event for {run['silent_s']} s")
+    if st.failure_classes:
+        print("failure classes: " + ", ".join(f"{k} {v}" for k, v in st.failure_classes.items()))
+    if args.failed:
+        for item in st.failed:
+            print(f"FAILED {item['key']}  {item['stage']}  [{item['class']}] {item['message']}")
+    return 1 if st.stuck_runs else 0
+
+
+def cmd_resume(args, settings: Settings) -> int:
+    from .defs.followup import missing_stages
+    from .defs.operations import get_instance, materialize_documents
+    from .defs.partitions import documents
+    from .profiles import load_profile
+
+    with get_instance(settings) as instance:
+        keys = args.keys or instance.get_dynamic_partitions(documents.name)
+        work = missing_stages(instance, keys)
+        print(f"{len(work)} of {len(keys)} documents have missing or failed stages")
+        outcomes = materialize_documents(instance, list(work), load_profile().batch_size, work)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print(f"FAIL  {o.key}  {o.message}")
+    print(f"{len(outcomes) - len(failed)} documents completed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
 def cmd_export(args, settings: Settings) -> int:
     from .defs.operations import export, get_instance
 
@@ -130,6 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="register and materialize every asset for PDFs (default: samples/)")
     p.add_argument("paths", nargs="*")
     p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("status", help="documents per stage, runs, pools, stuck runs, failure classes")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--failed", action="store_true", help="list every failed document with its class")
+    p.add_argument("--stuck-after", type=float, default=900, help="seconds without an event (default 900)")
+    p.set_defaults(fn=cmd_status)
+    p = sub.add_parser("resume", help="materialize exactly what is missing or failed (all, or KEYs)")
+    p.add_argument("keys", nargs="*")
+    p.set_defaults(fn=cmd_resume)
     p = sub.add_parser("export", help="write <key>.json for every materialized document")
     p.add_argument("--out", required=True)
     p.set_defaults(fn=cmd_export)

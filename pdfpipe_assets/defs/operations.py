@@ -86,11 +86,14 @@ def execute_batch(instance: dg.DagsterInstance, batch: Batch, tags: dict | None 
     )
 
 
-def materialize_documents(instance: dg.DagsterInstance, keys: list[str], batch_size: int) -> list[DocumentOutcome]:
-    """Batched in-process runs; the good documents of a failed batch are finished by follow-ups."""
+def materialize_documents(
+    instance: dg.DagsterInstance, keys: list[str], batch_size: int, work: dict[str, tuple[str, ...]] | None = None
+) -> list[DocumentOutcome]:
+    """Batched in-process runs of ``work`` (key -> stages; default: every stage of ``keys``).
+    The good documents of a failed batch are finished by follow-up runs."""
     order = instance.get_dynamic_partitions(documents.name)
-    wanted = set(keys)
-    queue = contiguous_batches(order, {k: tuple(STAGES) for k in wanted}, batch_size)
+    work = work if work is not None else {k: tuple(STAGES) for k in keys}
+    queue = contiguous_batches(order, work, batch_size)
     failures: dict[str, str] = {}
     for _ in range(len(STAGES) * max(1, len(queue))):  # every follow-up gets a stage further
         if not queue:

@@ -1,0 +1,93 @@
+"""Where every document stands, computed from the instance: the numbers `pdfpipe status` prints."""
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import dagster as dg
+
+from ..stages import STAGES
+from .followup import failed_documents
+from .operations import ACTIVE
+from .partitions import documents
+from .pools import pool_states
+
+RECENT_FAILED_RUNS = 200
+
+
+@dataclass
+class Status:
+    documents: int
+    stages: dict[str, dict[str, int]]
+    runs: dict[str, int]
+    pools: list[dict]
+    stuck_runs: list[dict]
+    failure_classes: dict[str, int]
+    failed: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _stage_counts(instance: dg.DagsterInstance, keys: list[str]) -> tuple[dict, dict]:
+    counts, failed_at = {}, {}
+    for stage in STAGES:
+        status = instance.get_status_by_partition(dg.AssetKey(stage), keys, documents) or {}
+        c = {"materialized": 0, "failed": 0, "in_progress": 0, "missing": 0}
+        for key in keys:
+            value = status.get(key)
+            if value == dg.AssetPartitionStatus.MATERIALIZED:
+                c["materialized"] += 1
+            elif value == dg.AssetPartitionStatus.FAILED:
+                c["failed"] += 1
+                failed_at.setdefault(key, stage)  # the first stage that failed for it
+            elif value == dg.AssetPartitionStatus.IN_PROGRESS:
+                c["in_progress"] += 1
+            else:
+                c["missing"] += 1
+        counts[stage] = c
+    return counts, failed_at
+
+
+def _failure_reasons(instance: dg.DagsterInstance) -> dict[str, tuple[str, str]]:
+    """key -> (class, message) from the newest failed runs (newest wins)."""
+    reasons: dict[str, tuple[str, str]] = {}
+    runs = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]), limit=RECENT_FAILED_RUNS)
+    for run in reversed(runs):  # oldest first, so newer failures overwrite
+        records = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+        reasons.update(failed_documents(r.dagster_event for r in records if r.dagster_event))
+    return reasons
+
+
+def _stuck(instance: dg.DagsterInstance, threshold_s: float) -> list[dict]:
+    now = time.time()
+    stuck = []
+    for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        conn = instance.event_log_storage.get_records_for_run(run.run_id, limit=1, ascending=False)
+        last = conn.records[0].event_log_entry.timestamp if conn.records else 0.0
+        if now - last > threshold_s:
+            stuck.append({"run_id": run.run_id, "silent_s": round(now - last), "job": run.job_name})
+    return stuck
+
+
+def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900) -> Status:
+    keys = instance.get_dynamic_partitions(documents.name)
+    counts, failed_at = _stage_counts(instance, keys)
+    reasons = _failure_reasons(instance) if failed_at else {}
+    skipped = ("skipped", "a step before it failed for another document of its batch; `pdfpipe resume` finishes it")
+    failed = [
+        {"key": k, "stage": stage, "class": reasons.get(k, skipped)[0], "message": reasons.get(k, skipped)[1]}
+        for k, stage in failed_at.items()
+    ]
+    classes: dict[str, int] = {}
+    for item in failed:
+        classes[item["class"]] = classes.get(item["class"], 0) + 1
+    runs = {
+        status.value.lower(): instance.get_runs_count(dg.RunsFilter(statuses=[status]))
+        for status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTED)
+    }
+    runs["active"] = instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
+    return Status(
+        documents=len(keys), stages=counts, runs=runs,
+        pools=[asdict(p) for p in pool_states(instance)], stuck_runs=_stuck(instance, stuck_after_s),
+        failure_classes=dict(sorted(classes.items(), key=lambda kv: -kv[1])), failed=failed,
+    )
