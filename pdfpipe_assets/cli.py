@@ -72,7 +72,8 @@ def cmd_status(args, settings: Settings) -> int:
     for stage, c in st.stages.items():
         print(f"{stage:18} {c['materialized']:>6} {c['failed']:>6} {c['in_progress']:>7} {c['missing']:>7}")
     print(f"runs: {st.runs['queued']} queued, {st.runs['started']} running")
-    print("pools: " + ", ".join(f"{p['pool']} {p['active']}/{p['limit']}" for p in st.pools))
+    limits = {p["pool"]: "-" if p["limit"] is None else p["limit"] for p in st.pools}
+    print("pools: " + ", ".join(f"{p['pool']} {p['active']}/{limits[p['pool']]}" for p in st.pools))
     for run in st.stuck_runs:
         print(f"STUCK run {run['run_id']} ({run['job']}): no event for {run['silent_s']} s")
     if st.failure_classes:

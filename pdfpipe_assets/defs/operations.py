@@ -171,7 +171,7 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
     pages = sum(read_model(settings.stage_dir(k, SOURCE) / STAGE_FILES[SOURCE], SourceInfo).page_count for k in done) \
         if len(done) + len(failed) >= expected and not active else 0
     return RunReport(
-        documents=max(len(keys), expected) if len(keys) < expected else len(keys), materialized=len(done),
+        documents=max(len(keys), expected), materialized=len(done),
         failed=len(failed), active_runs=active, pages=pages,
         first_start=min(starts, default=0.0), last_end=max(ends, default=0.0),
     )
