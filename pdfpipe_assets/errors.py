@@ -9,10 +9,9 @@ FailureClass = Literal[
     "engine_error", "transient", "missing_input",
 ]
 
-# Failures that retrying cannot help: the file's bytes, or a stage whose input is not there.
-DETERMINISTIC: frozenset[str] = frozenset(
-    {"empty", "not_pdf", "encrypted", "no_pages", "corrupt", "missing_input"}
-)
+# Only a transient failure (GROBID 503, a reset connection) is worth retrying: the others
+# come from the document's bytes or the engine's reaction to them and would recur.
+RETRYABLE: frozenset[str] = frozenset({"transient"})
 
 
 class DocumentError(Exception):
@@ -25,7 +24,7 @@ class DocumentError(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.failure_class not in DETERMINISTIC
+        return self.failure_class in RETRYABLE
 
 
 class EngineUnavailable(RuntimeError):

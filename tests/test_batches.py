@@ -73,3 +73,25 @@ def test_contiguous_batches_split_around_other_work():
     assert [b.keys for b in contiguous_batches(order, {k: ("x",) for k in order}, 2)] == [
         ("a", "b"), ("c", "d"), ("e",)
     ]
+
+
+def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
+    keys = register(workspace, "submission_363.pdf", "ocr_test.pdf")
+    from pdfpipe_assets.engines import pymupdf_engines
+
+    real = pymupdf_engines.PyMuPDFTables.find
+
+    def flaky(self, path):
+        if "ocr_test" in str(path):
+            raise RuntimeError("MuPDF fell over")
+        return real(self, path)
+
+    monkeypatch.setattr(pymupdf_engines.PyMuPDFTables, "find", flaky)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", keys)
+        outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}
+        tables = _status(instance, "tables", keys)
+    assert outcomes[keys[0]].ok and not outcomes[keys[1]].ok
+    assert "[engine_error] tables crashed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
+    assert tables[keys[1]] == dg.AssetPartitionStatus.FAILED

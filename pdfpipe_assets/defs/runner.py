@@ -25,6 +25,8 @@ def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError
         return err
     except EngineUnavailable as err:
         return DocumentError("engine_error", f"engine unavailable: {err}")
+    except Exception as err:  # an engine crashed on this document: the batch goes on without it
+        return DocumentError("engine_error", f"{stage} crashed: {type(err).__name__}: {err}")
 
 
 def _metadata(ws: Workspace, stage: str, result: StageResult) -> dict:
