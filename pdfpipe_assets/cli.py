@@ -86,11 +86,16 @@ def cmd_status(args, settings: Settings) -> int:
 
 def cmd_resume(args, settings: Settings) -> int:
     from .defs.followup import missing_stages
-    from .defs.operations import get_instance, materialize_documents
+    from .defs.operations import fail_dead_runs, get_instance, materialize_documents, sweep_if_idle
     from .defs.partitions import documents
     from .profiles import load_profile
 
     with get_instance(settings) as instance:
+        for run_id in fail_dead_runs(instance):
+            print(f"run {run_id} lost its process: marked failed")
+        swept = sweep_if_idle(instance, settings)
+        if swept:
+            print(f"removed {len(swept)} partial artifacts left by a killed run")
         keys = args.keys or instance.get_dynamic_partitions(documents.name)
         work = missing_stages(instance, keys)
         print(f"{len(work)} of {len(keys)} documents have missing or failed stages")

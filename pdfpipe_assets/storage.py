@@ -55,3 +55,16 @@ def staged_dir(final: Path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def sweep_partial(root: Path) -> list[Path]:
+    """Remove temp files and folders a killed writer left (``.<name>.*.tmp``, ``.<name>.old-*``).
+    Call it only when nothing is writing: a resume with no run in flight."""
+    removed = []
+    for path in list(root.rglob(".*.tmp")) + list(root.rglob(".*.old-*")):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed

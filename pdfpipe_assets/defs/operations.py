@@ -99,7 +99,7 @@ def materialize_documents(
         if not queue:
             break
         batch = queue.pop(0)
-        result = execute_batch(instance, batch, {"pdfpipe/source": "cli"})
+        result = execute_batch(instance, batch, {"pdfpipe/source": "cli", "pdfpipe/pid": str(os.getpid())})
         failed = failed_documents(result.all_events)
         failures.update({k: f"[{cls}] {msg}" for k, (cls, msg) in failed.items()})
         if not result.success:
@@ -192,3 +192,41 @@ def time_inbox_tick(settings: Settings) -> float:
     if not result.dynamic_partitions_requests:
         raise RuntimeError("the timed sensor tick registered nothing")
     return seconds
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def live_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    """Runs that may still write: queued or starting, or started and (for CLI runs, which
+    record their pid) with a live process.  A CLI run killed by SIGKILL stays STARTED."""
+    runs = instance.get_runs(dg.RunsFilter(statuses=ACTIVE))
+    return [
+        r for r in runs
+        if r.status != dg.DagsterRunStatus.STARTED or "pdfpipe/pid" not in r.tags or _alive(int(r.tags["pdfpipe/pid"]))
+    ]
+
+
+def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark CLI runs whose process is gone (SIGKILL, OOM) as failed, so nothing looks in flight."""
+    dead = [
+        r for r in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+        if "pdfpipe/pid" in r.tags and not _alive(int(r.tags["pdfpipe/pid"]))
+    ]
+    for run in dead:
+        instance.report_run_failed(run, f"the process running it (pid {run.tags['pdfpipe/pid']}) is gone")
+    return [r.run_id for r in dead]
+
+
+def sweep_if_idle(instance: dg.DagsterInstance, settings: Settings) -> list[Path]:
+    """Remove what killed writers left half-written, when no run can be writing."""
+    from ..storage import sweep_partial
+
+    return [] if live_runs(instance) else sweep_partial(settings.documents_dir)
