@@ -94,7 +94,8 @@ class Workspace:
         return Path(self.read(key, SOURCE, SourceInfo).path)
 
 
-def _record(ws: Workspace, key: str, stage: str, folder: Path, started: float, engine: EngineInfo) -> float:
+def _record(folder: Path, stage: str, started: float, engine: EngineInfo) -> float:
+    """Write the stage's provenance (engine, version, seconds) beside its output."""
     seconds = round(time.perf_counter() - started, 3)
     rec = StageProvenance(stage=stage, engine=engine.name, engine_version=engine.version, seconds=seconds)
     write_model(folder / RECORD, rec)
@@ -105,7 +106,7 @@ def _write_stage(ws: Workspace, key: str, stage: str, model, started: float, eng
     """Write the stage's JSON and its provenance record in one atomic folder swap."""
     with staged_dir(ws.settings.stage_dir(key, stage)) as tmp:
         write_model(tmp / STAGE_FILES[stage], model)
-        return _record(ws, key, stage, tmp, started, engine)
+        return _record(tmp, stage, started, engine)
 
 
 def run_source(ws: Workspace, key: str) -> StageResult:
@@ -128,7 +129,7 @@ def run_renders(ws: Workspace, key: str) -> StageResult:
     with staged_dir(ws.settings.stage_dir(key, RENDERS)) as tmp:
         manifest = PyMuPDFRenderer().render(ws.source_path(key), tmp, render.dpi, render.max_pixels)
         write_model(tmp / STAGE_FILES[RENDERS], manifest)
-        seconds = _record(ws, key, RENDERS, tmp, started, PyMuPDFRenderer.info)
+        seconds = _record(tmp, RENDERS, started, PyMuPDFRenderer.info)
     return StageResult({"pages": len(manifest.pages), "dpi": manifest.dpi, "seconds": seconds})
 
 
@@ -192,7 +193,7 @@ def run_scholarly(ws: Workspace, key: str) -> StageResult:
         write_model(tmp / STAGE_FILES[SCHOLARLY], result)
         if ws.grobid_url:
             write_bytes(tmp / "grobid.tei.xml", tei_xml.encode())
-        seconds = _record(ws, key, SCHOLARLY, tmp, started, engine)
+        seconds = _record(tmp, SCHOLARLY, started, engine)
     return StageResult({
         "producer": result.producer, "title": result.title.text if result.title else "",
         "authors": len(result.authors), "headings": len(result.headings),
