@@ -48,7 +48,7 @@ def register(instance: dg.DagsterInstance, settings: Settings, paths: list[Path]
     results = ingest(Registry(settings.registry_path), paths)
     keys = [entry.key for entry, _ in results]
     existing = set(instance.get_dynamic_partitions(documents.name))
-    missing = sorted({k for k in keys if k not in existing})
+    missing = list(dict.fromkeys(k for k in keys if k not in existing))  # registration order
     if missing:
         instance.add_dynamic_partitions(documents.name, missing)
     return results
