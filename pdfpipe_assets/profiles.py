@@ -18,6 +18,18 @@ class RenderSettings(BaseModel):
     max_pixels: int = Field(40_000_000, description="per page; larger pages are rendered at a lower dpi")
 
 
+class Budget(BaseModel):
+    """Per-document limits; heavy native work runs in a child process that is killed past them."""
+
+    base_s: float = Field(60, description="seconds every document gets")
+    per_page_s: float = Field(20, description="seconds added per page")
+    memory_mb: int | None = Field(4096, description="address-space cap of the child; empty: none")
+    max_pages: int = Field(5000, description="documents with more pages fail as suspicious")
+
+    def seconds(self, pages: int) -> float:
+        return self.base_s + self.per_page_s * max(1, pages)
+
+
 class EngineChoice(BaseModel):
     ocr: str = Field("auto", description="auto | tesseract | rapidocr")
     tables: str = "pymupdf"
@@ -32,6 +44,7 @@ class Profile(BaseModel):
     threads_per_worker: int = 1
     batch_size: int = 8
     render: RenderSettings = RenderSettings()
+    budget: Budget = Budget()
     engines: EngineChoice = EngineChoice()
 
 

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .budget import run_with_budget
 from .catalog import Registry
 from .contracts import OcrSpine, RenderManifest, Scholarly, SourceInfo, TablesOutput
 from .contracts.fused import StageProvenance
 from .engines.base import EngineInfo
 from .engines.pymupdf_engines import PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTables, PyMuPDFTextLayer
+from .engines.pymupdf_engines import warm as warm_pymupdf
 from .engines.registry import make_ocr_engine, ocr_engine_info
 from .errors import DocumentError
 from .fusion import spine as spine_rules
@@ -77,6 +79,15 @@ class Workspace:
             return FUSION
         return PyMuPDFSource.info
 
+    def limited(self, fn, *args, pages: int = 1, what: str = "work", tables: bool = False):
+        """``fn(*args)`` in a child process, killed past the profile's budget for ``pages``."""
+        warm_pymupdf(tables)
+        budget = self.profile.budget
+        return run_with_budget(fn, *args, timeout_s=budget.seconds(pages), memory_mb=budget.memory_mb, what=what)
+
+    def pages(self, key: str) -> int:
+        return self.read(key, SOURCE, SourceInfo).page_count
+
     def code_version(self, stage: str) -> str:
         return f"{STAGE_VERSIONS[stage]}:{self.engine_info(stage).label}"
 
@@ -114,7 +125,11 @@ def run_source(ws: Workspace, key: str) -> StageResult:
     entry = ws.entry(key)
     if entry is None:
         raise DocumentError("missing_input", f"document {key} is not in the registry")
-    info = PyMuPDFSource().inspect(entry.source_path, key, entry.sha256)
+    info = ws.limited(PyMuPDFSource().inspect, entry.source_path, key, entry.sha256, what="opening the PDF")
+    if info.page_count > ws.profile.budget.max_pages:
+        raise DocumentError(
+            "too_large", f"{info.page_count} pages, more than the profile's max_pages {ws.profile.budget.max_pages}"
+        )
     seconds = _write_stage(ws, key, SOURCE, info, started, PyMuPDFSource.info)
     return StageResult({
         "pages": info.page_count, "pages_with_text": sum(p.has_text_layer for p in info.pages),
@@ -127,7 +142,10 @@ def run_renders(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     render = ws.profile.render
     with staged_dir(ws.settings.stage_dir(key, RENDERS)) as tmp:
-        manifest = PyMuPDFRenderer().render(ws.source_path(key), tmp, render.dpi, render.max_pixels)
+        manifest = ws.limited(
+            PyMuPDFRenderer().render, ws.source_path(key), tmp, render.dpi, render.max_pixels,
+            pages=ws.pages(key), what="rendering",
+        )
         write_model(tmp / STAGE_FILES[RENDERS], manifest)
         seconds = _record(tmp, RENDERS, started, PyMuPDFRenderer.info)
     return StageResult({"pages": len(manifest.pages), "dpi": manifest.dpi, "seconds": seconds})
@@ -137,19 +155,26 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     source = ws.read(key, SOURCE, SourceInfo)
     renders = ws.read(key, RENDERS, RenderManifest)
-    text_pages = PyMuPDFTextLayer().read(ws.source_path(key))
-    pages, ocr_seconds = [], 0.0
+    text_pages = ws.limited(
+        PyMuPDFTextLayer().read, ws.source_path(key), pages=source.page_count, what="reading the text layer"
+    )
+    choices = [spine_rules.needs_ocr(lines) for lines in text_pages]
+    to_ocr = [n for n, (needed, _) in enumerate(choices, start=1) if needed]
+    t = time.perf_counter()
+    if to_ocr:
+        ws.ocr  # load the engine here, so every child process starts with it warm
+        folder = ws.settings.stage_dir(key, RENDERS)
+        pngs = [(folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi) for n in to_ocr]
+        ocr_results = dict(zip(to_ocr, ws.limited(_recognize, ws.ocr, pngs, pages=len(to_ocr), what="OCR")))
+    ocr_seconds = time.perf_counter() - t
     ocr_info = ocr_engine_info(ws.profile.engines.ocr)
-    for number, lines in enumerate(text_pages, start=1):
-        ocr_needed, why = spine_rules.needs_ocr(lines)
-        if not ocr_needed:
+    pages = []
+    for number, (lines, (needed, why)) in enumerate(zip(text_pages, choices), start=1):
+        if needed:
+            result = ocr_results[number]
+            pages.append(spine_rules.ocr_page(source, number, result.lines, why, result.orientation))
+        else:
             pages.append(spine_rules.text_page(source, number, lines, why))
-            continue
-        t = time.perf_counter()
-        render = renders.pages[number - 1]
-        result = ws.ocr.recognize(ws.settings.stage_dir(key, RENDERS) / render.file, render.dpi)
-        ocr_seconds += time.perf_counter() - t
-        pages.append(spine_rules.ocr_page(source, number, result.lines, why, result.orientation))
     spine = OcrSpine(text_engine=PyMuPDFTextLayer.info.label, ocr_engine=ocr_info.label, pages=pages)
     problems = page_geometry_problems(source, renders, spine)
     if problems:  # never let one stage see a page as portrait and another as landscape
@@ -163,6 +188,10 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     })
 
 
+def _recognize(engine, pngs: list[tuple[Path, int]]):
+    return [engine.recognize(png, dpi) for png, dpi in pngs]
+
+
 def geometry_problems(ws: Workspace, key: str) -> list[str]:
     return page_geometry_problems(
         ws.read(key, SOURCE, SourceInfo), ws.read(key, RENDERS, RenderManifest), ws.read(key, SPINE, OcrSpine)
@@ -171,7 +200,9 @@ def geometry_problems(ws: Workspace, key: str) -> list[str]:
 
 def run_tables(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
-    found = PyMuPDFTables().find(ws.source_path(key))
+    found = ws.limited(
+        PyMuPDFTables().find, ws.source_path(key), pages=ws.pages(key), what="table finding", tables=True
+    )
     seconds = _write_stage(ws, key, TABLES, found, started, PyMuPDFTables.info)
     return StageResult({
         "tables": len(found.tables), "cells": sum(len(t.cells) for t in found.tables), "seconds": seconds,

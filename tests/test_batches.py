@@ -93,5 +93,5 @@ def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch):
         outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}
         tables = _status(instance, "tables", keys)
     assert outcomes[keys[0]].ok and not outcomes[keys[1]].ok
-    assert "[engine_error] tables crashed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
+    assert "[engine_error] table finding failed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
     assert tables[keys[1]] == dg.AssetPartitionStatus.FAILED
