@@ -6,7 +6,7 @@ from pdfpipe_assets.contracts import SourceInfo
 from pdfpipe_assets.errors import DocumentError
 from pdfpipe_assets.stages import SOURCE, run_source
 
-from .conftest import register
+from .conftest import corpus, register
 
 
 def test_born_digital_two_column_paper(workspace):
@@ -16,6 +16,7 @@ def test_born_digital_two_column_paper(workspace):
     assert meta["pages"] == info.page_count == 8
     assert all(p.has_text_layer for p in info.pages)
     assert not info.repaired and not info.encrypted
+    assert not info.has_javascript and info.embedded_files == 0
     assert info.sha256.startswith(key[-12:])
 
 
@@ -56,3 +57,25 @@ def test_repairable_file_is_processed_and_the_repair_noted(workspace, name, page
     assert info.page_count == pages == meta["pages"]
     assert info.repaired and meta["repaired"] is True
     assert info.repair_warnings  # what MuPDF said while repairing
+
+
+def test_javascript_and_embedded_files_are_recorded_never_run_or_extracted(workspace, tmp_path):
+    import pymupdf
+
+    from pdfpipe_assets.stages import run_document
+
+    doc = pymupdf.open(corpus("submission_363.pdf"))
+    doc.embfile_add("payload.exe", b"MZ not for us", filename="payload.exe")
+    js = doc.get_new_xref()
+    doc.update_object(js, "<< /S /JavaScript /JS (app.alert\\('hi'\\);) >>")
+    doc.xref_set_key(doc.pdf_catalog(), "OpenAction", f"{js} 0 R")
+    hostile = tmp_path / "hostile.pdf"
+    doc.save(hostile)
+
+    (entry, _), = workspace.registry.register([hostile])
+    run_document(workspace, entry.key)
+    info = workspace.read(entry.key, SOURCE, SourceInfo)
+    assert info.has_javascript and info.embedded_files == 1
+    written = [p.name for p in workspace.settings.documents_dir.rglob("*") if p.is_file()]
+    assert not any("payload" in name for name in written)
+    assert workspace.path(entry.key, "fused_document").exists()

@@ -25,4 +25,6 @@ class SourceInfo(BaseModel):
     repaired: bool = Field(False, description="MuPDF had to repair the file to open it")
     repair_warnings: list[str] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
+    has_javascript: bool = Field(False, description="document-level JavaScript found (never run)")
+    embedded_files: int = Field(0, description="embedded files found (never extracted)")
     pages: list[SourcePage]

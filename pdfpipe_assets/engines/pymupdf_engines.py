@@ -42,6 +42,17 @@ def usable_text(text: str) -> tuple[bool, str]:
     return True, f"text layer: {n} characters, {valid:.0%} valid"
 
 
+def active_content(doc) -> tuple[bool, int]:
+    """(document-level JavaScript present, embedded file count): recorded, never run or extracted."""
+    catalog = doc.pdf_catalog()
+    names_js = doc.xref_get_key(catalog, "Names/JavaScript")[0] != "null"
+    open_action = doc.xref_get_key(catalog, "OpenAction")
+    action_js = "JavaScript" in open_action[1] or (
+        open_action[0] == "xref" and "JavaScript" in doc.xref_object(int(open_action[1].split()[0]))
+    )
+    return names_js or action_js, doc.embfile_count()
+
+
 class PyMuPDFSource:
     info = INFO
 
@@ -64,11 +75,13 @@ class PyMuPDFSource:
                     )
                 )
             meta = {k: str(v) for k, v in (doc.metadata or {}).items() if v}
+            has_js, embedded = active_content(doc)
             return SourceInfo(
                 key=key, path=str(path), sha256=sha256, size_bytes=path.stat().st_size,
                 page_count=doc.page_count, pdf_version=meta.get("format"),
                 encrypted=bool(doc.is_encrypted), repaired=bool(doc.is_repaired),
-                repair_warnings=warnings, metadata=meta, pages=pages,
+                repair_warnings=warnings, metadata=meta, has_javascript=has_js, embedded_files=embedded,
+                pages=pages,
             )
         finally:
             doc.close()
