@@ -319,15 +319,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"batched runs done: {batched.wall_s:.1f} s", flush=True)
         results.append(batched)
-        per_doc = results[1] if len(results) == 3 else batched
+        per_doc = f"{results[1].pages_per_s:.2f}" if len(results) == 3 else "n/a"  # not measured
         print()
         print(table(results, bare, cores))
         if args.sensor_files:
             tick = sensor_tick(root, args.sensor_files)
             print(f"inbox_sensor tick registering {args.sensor_files:,} new PDFs: {tick:.1f} s (limit 60 s)")
-        peak = max(r.peak_runnable for r in (per_doc, batched))
+        peak = max(r.peak_runnable for r in results[1:])
         print(
-            f"bench: bare={bare.pages_per_s:.2f} per_doc={per_doc.pages_per_s:.2f} "
+            f"bench: bare={bare.pages_per_s:.2f} per_doc={per_doc} "
             f"batched={batched.pages_per_s:.2f} ratio={batched.pages_per_s / bare.pages_per_s:.2f} "
             f"peak_threads={peak} cores={cores}"
         )

@@ -85,9 +85,6 @@ class Workspace:
         budget = self.profile.budget
         return run_with_budget(fn, *args, timeout_s=budget.seconds(pages), memory_mb=budget.memory_mb, what=what)
 
-    def pages(self, key: str) -> int:
-        return self.read(key, SOURCE, SourceInfo).page_count
-
     def code_version(self, stage: str) -> str:
         return f"{STAGE_VERSIONS[stage]}:{self.engine_info(stage).label}"
 
@@ -100,9 +97,9 @@ class Workspace:
             raise DocumentError("missing_input", f"{stage} has not been materialized for {key}")
         return read_model(path, model)
 
-    def source_path(self, key: str) -> Path:
-        """The PDF's path, as the registry gave it to ``source_pdf`` (no registry round trip)."""
-        return Path(self.read(key, SOURCE, SourceInfo).path)
+    def source(self, key: str) -> SourceInfo:
+        """What ``source_pdf`` recorded, the PDF's path included (no registry round trip)."""
+        return self.read(key, SOURCE, SourceInfo)
 
 
 def _record(folder: Path, stage: str, started: float, engine: EngineInfo) -> float:
@@ -141,10 +138,11 @@ def run_source(ws: Workspace, key: str) -> StageResult:
 def run_renders(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     render = ws.profile.render
+    source = ws.source(key)
     with staged_dir(ws.settings.stage_dir(key, RENDERS)) as tmp:
         manifest = ws.limited(
-            PyMuPDFRenderer().render, ws.source_path(key), tmp, render.dpi, render.max_pixels,
-            pages=ws.pages(key), what="rendering",
+            PyMuPDFRenderer().render, Path(source.path), tmp, render.dpi, render.max_pixels,
+            pages=source.page_count, what="rendering",
         )
         write_model(tmp / STAGE_FILES[RENDERS], manifest)
         seconds = _record(tmp, RENDERS, started, PyMuPDFRenderer.info)
@@ -153,10 +151,10 @@ def run_renders(ws: Workspace, key: str) -> StageResult:
 
 def run_spine(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
-    source = ws.read(key, SOURCE, SourceInfo)
+    source = ws.source(key)
     renders = ws.read(key, RENDERS, RenderManifest)
     text_pages = ws.limited(
-        PyMuPDFTextLayer().read, ws.source_path(key), pages=source.page_count, what="reading the text layer"
+        PyMuPDFTextLayer().read, Path(source.path), pages=source.page_count, what="reading the text layer"
     )
     choices = [spine_rules.needs_ocr(lines) for lines in text_pages]
     to_ocr = [n for n, (needed, _) in enumerate(choices, start=1) if needed]
@@ -200,8 +198,9 @@ def geometry_problems(ws: Workspace, key: str) -> list[str]:
 
 def run_tables(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
+    source = ws.source(key)
     found = ws.limited(
-        PyMuPDFTables().find, ws.source_path(key), pages=ws.pages(key), what="table finding", tables=True
+        PyMuPDFTables().find, Path(source.path), pages=source.page_count, what="table finding", tables=True
     )
     seconds = _write_stage(ws, key, TABLES, found, started, PyMuPDFTables.info)
     return StageResult({
@@ -216,7 +215,7 @@ def run_scholarly(ws: Workspace, key: str) -> StageResult:
         from .engines.grobid import GrobidClient
 
         client = GrobidClient(ws.grobid_url)
-        tei_xml = client.process_fulltext(ws.source_path(key))
+        tei_xml = client.process_fulltext(Path(ws.source(key).path))
         result, engine = align_tei(parse_tei(tei_xml), spine), client.info
     else:
         result, engine = extract_embedded(spine), ws.engine_info(SCHOLARLY)

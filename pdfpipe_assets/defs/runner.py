@@ -71,10 +71,8 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
         raise _failure(stage, failed)
     if len(keys) == 1:
         return dg.MaterializeResult(metadata=_metadata(ws, stage, done[keys[0]]))
-    pages = sum(int(r.metadata.get("pages", 0)) for r in done.values())
-    return dg.MaterializeResult(
-        metadata={
-            "documents": len(keys), "pages": pages, "seconds": round(time.perf_counter() - started, 3),
-            "engine": ws.engine_info(stage).name, "engine_version": ws.engine_info(stage).version,
-        }
-    )
+    batch = StageResult({
+        "documents": len(keys), "pages": sum(int(r.metadata.get("pages", 0)) for r in done.values()),
+        "seconds": round(time.perf_counter() - started, 3),
+    })
+    return dg.MaterializeResult(metadata=_metadata(ws, stage, batch))

@@ -2,11 +2,11 @@
 ``batch_followup_sensor`` finishes the good documents of a batch that failed for some."""
 
 
+import heapq
 from pathlib import Path
 
 import dagster as dg
 
-from ..catalog import Registry
 from ..catalog.inbox import InboxCursor, scan_inbox
 from .followup import Batch, failed_documents, followup_tags, plan_followups, run_partition_keys
 from .jobs import process_documents
@@ -24,12 +24,12 @@ def balanced_batches(weights: dict[str, int], size: int, runs: int) -> list[list
     count = min(n, -(-count // runs) * runs)
     cap = -(-n // count)
     batches: list[list[str]] = [[] for _ in range(count)]
-    loads = [0] * count
+    lightest = [(0, i) for i in range(count)]  # heap of (load, batch) over batches with room
     for item in sorted(weights, key=lambda k: -weights[k]):
-        open_ = [i for i in range(count) if len(batches[i]) < cap]
-        i = min(open_, key=lambda j: loads[j])
+        load, i = heapq.heappop(lightest)
         batches[i].append(item)
-        loads[i] += weights[item]
+        if len(batches[i]) < cap:
+            heapq.heappush(lightest, (load + weights[item], i))
     return [b for b in batches if b]
 
 
@@ -51,7 +51,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     sizes = {str(p): p.stat().st_size for p in found}
     plan = balanced_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
     ordered = [p for batch in plan for p in batch]
-    registered = Registry(ws.settings.registry_path).register([Path(p) for p in ordered])
+    registered = ws.registry.register([Path(p) for p in ordered])
     key_of = {p: entry.key for p, (entry, is_new) in zip(ordered, registered) if is_new}
     batches = [[key_of[p] for p in batch if p in key_of] for batch in plan]
     batches = [b for b in batches if b]
