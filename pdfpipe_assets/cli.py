@@ -149,6 +149,49 @@ def cmd_profile(args, settings: Settings) -> int:
     return 0
 
 
+SHOWN = (  # per-document columns of `pdfpipe eval`, in this order when present
+    "text_similarity", "word_recall", "label_agreement", "table_cell_f1", "title_exact", "authors_exact",
+    "abstract_ratio", "references_matched", "headings_recall", "lev_ratio", "line_f1", "olmocr_pass_rate",
+    "icdar_detection_f1", "icdar_adjacency_f1",
+)
+
+
+def _fmt(value) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from .evaluation.runner import aggregate, evaluate
+    from .profiles import load_profile
+    from .stages import Workspace
+
+    data = Settings(Path(args.data).resolve() if args.data else settings.data_dir / "eval")
+    ws = Workspace(data, load_profile())
+
+    def progress(result) -> None:
+        if args.json:
+            return
+        if result.error:
+            print(f"{result.pdf:42} FAILED {result.error}")
+            return
+        shown = "  ".join(f"{k}={_fmt(result.scores[k])}" for k in SHOWN if k in result.scores)
+        print(f"{result.pdf:42} {'ocr ' if result.scanned else ''}{shown}")
+
+    results = evaluate(Path(args.corpus), ws, rerun=args.rerun, progress=progress)
+    summary = aggregate(results)
+    if args.json:
+        print(json.dumps({"documents": [r.__dict__ for r in results], "aggregate": summary}, indent=2, default=str))
+        return 0
+    print(f"\n{summary['documents']} documents with ground truth, {summary['failed']} failed (outputs in {data.data_dir})")
+    print("\n| metric | mean |\n| --- | --- |")
+    for key, value in summary["means"].items():
+        print(f"| {key} | {_fmt(value)} |")
+    print("\n| target | value | wanted | met |\n| --- | --- | --- | --- |")
+    for key, t in summary["targets"].items():
+        print(f"| {key} | {_fmt(t['value'])} | >= {t['target']} | {'yes' if t['met'] else 'no'} |")
+    return 0
+
+
 def cmd_env(args, settings: Settings) -> int:
     from .defs.operations import prepare_dagster_home
 
@@ -197,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["apply", "show"])
     p.add_argument("path", nargs="?", help="resources/<name>.yaml (default $PDFPIPE_PROFILE or cpu.yaml)")
     p.set_defaults(fn=cmd_profile)
+    p = sub.add_parser("eval", help="score outputs against the ground truth beside each PDF in --corpus")
+    p.add_argument("--corpus", required=True, help="folder of PDFs with <stem>.<truth> files beside them")
+    p.add_argument("--data", help="data dir with earlier outputs to read (default $PDFPIPE_DATA/eval)")
+    p.add_argument("--rerun", action="store_true", help="run the pipeline again even where outputs exist")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_eval)
     p = sub.add_parser("env", help="print the exports that point dagster's own CLI at this data dir")
     p.set_defaults(fn=cmd_env)
     p = sub.add_parser("dev", help="dagster dev (UI + daemon) on this data dir, bound to 127.0.0.1")

@@ -12,30 +12,32 @@ from pathlib import Path
 
 from .budget import run_with_budget
 from .catalog import Registry
-from .contracts import OcrSpine, RenderManifest, Scholarly, SourceInfo, TablesOutput
+from .contracts import LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo
 from .contracts.fused import StageProvenance
 from .engines.base import EngineInfo
-from .engines.pymupdf_engines import PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTables, PyMuPDFTextLayer
+from .engines.pymupdf_engines import PyMuPDFLayout, PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTextLayer
 from .engines.pymupdf_engines import warm as warm_pymupdf
+from .engines.refextract_refs import RefextractParser
 from .engines.registry import make_ocr_engine, ocr_engine_info
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
 from .fusion.fuse import fuse
-from .fusion.scholarly import align_tei, extract_embedded
+from .fusion.citations import captions, link_citations
+from .fusion.scholarly import align_tei, extract_embedded, with_fields
 from .fusion.tei import parse_tei
 from .profiles import Profile
 from .settings import Settings
 from .storage import read_model, staged_dir, write_bytes, write_model
 
-SOURCE, RENDERS, SPINE, TABLES, SCHOLARLY, FUSED = (
-    "source_pdf", "page_renders", "ocr_spine", "tables", "grobid_alignment", "fused_document",
+SOURCE, RENDERS, SPINE, LAYOUT, SCHOLARLY, FUSED = (
+    "source_pdf", "page_renders", "ocr_spine", "layout_tables", "grobid_alignment", "fused_document",
 )
 STAGE_FILES = {
-    SOURCE: "source.json", RENDERS: "pages.json", SPINE: "spine.json", TABLES: "tables.json",
+    SOURCE: "source.json", RENDERS: "pages.json", SPINE: "spine.json", LAYOUT: "layout.json",
     SCHOLARLY: "scholarly.json", FUSED: "document.json",
 }
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "1", TABLES: "1", SCHOLARLY: "1", FUSED: "1"}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "1", LAYOUT: "2", SCHOLARLY: "2", FUSED: "2"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 
@@ -74,7 +76,9 @@ class Workspace:
             ocr = ocr_engine_info(self.profile.engines.ocr)
             return EngineInfo(f"pymupdf+{ocr.name}", f"{PyMuPDFSource.info.version}+{ocr.version}")
         if stage == SCHOLARLY:
-            return EngineInfo("grobid", "server") if self.grobid_url else EngineInfo("embedded", "1")
+            if self.grobid_url:
+                return EngineInfo("grobid", "server")
+            return EngineInfo("embedded+refextract", f"1+{RefextractParser.info.version}")
         if stage == FUSED:
             return FUSION
         return PyMuPDFSource.info
@@ -196,14 +200,24 @@ def geometry_problems(ws: Workspace, key: str) -> list[str]:
     )
 
 
-def run_tables(ws: Workspace, key: str) -> StageResult:
+def run_layout(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     source = ws.source(key)
+    spine = ws.read(key, SPINE, OcrSpine)
+    ocr_words = {  # scanned pages: the layout model needs their text, which only the OCR has
+        page.number: [(w.text, (w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1)) for line in page.lines for w in line.words]
+        for page in spine.pages if page.source == "ocr"
+    }
     found = ws.limited(
-        PyMuPDFTables().find, Path(source.path), pages=source.page_count, what="table finding", tables=True
+        PyMuPDFLayout().analyze, Path(source.path), ocr_words, pages=source.page_count,
+        what="layout and table finding", tables=True,
     )
-    seconds = _write_stage(ws, key, TABLES, found, started, PyMuPDFTables.info)
+    seconds = _write_stage(ws, key, LAYOUT, found, started, PyMuPDFLayout.info)
+    labels: dict[str, int] = {}
+    for region in found.regions:
+        labels[region.label] = labels.get(region.label, 0) + 1
     return StageResult({
+        "regions": len(found.regions), "region_labels": ", ".join(f"{k}={v}" for k, v in sorted(labels.items())),
         "tables": len(found.tables), "cells": sum(len(t.cells) for t in found.tables), "seconds": seconds,
     })
 
@@ -219,6 +233,9 @@ def run_scholarly(ws: Workspace, key: str) -> StageResult:
         result, engine = align_tei(parse_tei(tei_xml), spine), client.info
     else:
         result, engine = extract_embedded(spine), ws.engine_info(SCHOLARLY)
+        result.references = with_fields(result.references, RefextractParser().parse([r.text for r in result.references]))
+    result.captions = captions(spine)
+    result.citations = link_citations(spine, result.references, skip=result.references)
     with staged_dir(ws.settings.stage_dir(key, SCHOLARLY)) as tmp:
         write_model(tmp / STAGE_FILES[SCHOLARLY], result)
         if ws.grobid_url:
@@ -227,7 +244,8 @@ def run_scholarly(ws: Workspace, key: str) -> StageResult:
     return StageResult({
         "producer": result.producer, "title": result.title.text if result.title else "",
         "authors": len(result.authors), "headings": len(result.headings),
-        "references": len(result.references), "seconds": seconds,
+        "references": len(result.references), "captions": len(result.captions),
+        "citations": len(result.citations), "seconds": seconds,
     })
 
 
@@ -235,10 +253,10 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     stages = [
         read_model(ws.settings.stage_dir(key, s) / RECORD, StageProvenance)
-        for s in (SOURCE, RENDERS, SPINE, TABLES, SCHOLARLY)
+        for s in (SOURCE, RENDERS, SPINE, LAYOUT, SCHOLARLY)
     ]
     doc = fuse(
-        ws.read(key, SOURCE, SourceInfo), ws.read(key, SPINE, OcrSpine), ws.read(key, TABLES, TablesOutput),
+        ws.read(key, SOURCE, SourceInfo), ws.read(key, SPINE, OcrSpine), ws.read(key, LAYOUT, LayoutOutput),
         ws.read(key, SCHOLARLY, Scholarly), stages,
     )
     seconds = round(time.perf_counter() - started, 3)
@@ -257,7 +275,7 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
 
 
 STAGES = {
-    SOURCE: run_source, RENDERS: run_renders, SPINE: run_spine, TABLES: run_tables,
+    SOURCE: run_source, RENDERS: run_renders, SPINE: run_spine, LAYOUT: run_layout,
     SCHOLARLY: run_scholarly, FUSED: run_fuse,
 }
 

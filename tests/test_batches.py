@@ -80,18 +80,18 @@ def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch):
     keys = register(workspace, "submission_363.pdf", "ocr_test.pdf")
     from pdfpipe_assets.engines import pymupdf_engines
 
-    real = pymupdf_engines.PyMuPDFTables.find
+    real = pymupdf_engines.PyMuPDFLayout.analyze
 
-    def flaky(self, path):
+    def flaky(self, path, ocr_words=None):
         if "ocr_test" in str(path):
             raise RuntimeError("MuPDF fell over")
-        return real(self, path)
+        return real(self, path, ocr_words)
 
-    monkeypatch.setattr(pymupdf_engines.PyMuPDFTables, "find", flaky)
+    monkeypatch.setattr(pymupdf_engines.PyMuPDFLayout, "analyze", flaky)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", keys)
         outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}
-        tables = _status(instance, "tables", keys)
+        tables = _status(instance, "layout_tables", keys)
     assert outcomes[keys[0]].ok and not outcomes[keys[1]].ok
     assert "[engine_error] table finding failed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
     assert tables[keys[1]] == dg.AssetPartitionStatus.FAILED

@@ -6,7 +6,7 @@ import pytest
 
 from pdfpipe_assets.budget import run_with_budget
 from pdfpipe_assets.errors import DocumentError
-from pdfpipe_assets.stages import TABLES, run_source, run_tables
+from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, run_spine
 
 from .conftest import register
 
@@ -38,13 +38,14 @@ def test_results_and_document_errors_cross_the_process_boundary():
 
 def test_table_finding_past_the_document_budget_times_out(workspace):
     key, = register(workspace, "WARN-Report-truncated.pdf")  # 16 dense table pages: ~10 s
-    run_source(workspace, key)
+    for stage in (run_source, run_renders, run_spine):
+        stage(workspace, key)
     workspace.profile.budget.base_s = 0.5
     workspace.profile.budget.per_page_s = 0.01
     with pytest.raises(DocumentError) as err:
-        run_tables(workspace, key)
+        run_layout(workspace, key)
     assert err.value.failure_class == "timeout" and "table finding" in str(err.value)
-    assert not workspace.settings.stage_dir(key, TABLES).exists()
+    assert not workspace.settings.stage_dir(key, LAYOUT).exists()
 
 
 def test_absurd_page_count_is_refused(workspace):

@@ -95,4 +95,4 @@ def test_geometry_check_blocks_the_fused_document(workspace, resource, monkeypat
 def test_code_version_names_the_engine():
     versions = {a.key.to_user_string(): a.code_versions_by_key[a.key] for a in ALL_ASSETS}
     assert versions["ocr_spine"].startswith("1:pymupdf+tesseract-")
-    assert versions["tables"].startswith("1:pymupdf-2.")
+    assert versions["layout_tables"].startswith("2:pymupdf-2.")

@@ -29,7 +29,7 @@ def test_fused_document_of_a_two_column_paper(workspace):
     right = [b for b in page1 if b.bbox.x0 > 305 and b.bbox.y0 > 240]
     assert left and right and max(b.index for b in left) < min(b.index for b in right)  # column by column
     assert {s.stage for s in doc.provenance.stages} == {
-        "source_pdf", "page_renders", "ocr_spine", "tables", "grobid_alignment", "fused_document"
+        "source_pdf", "page_renders", "ocr_spine", "layout_tables", "grobid_alignment", "fused_document"
     }
     assert all(s.engine and s.engine_version and s.seconds is not None for s in doc.provenance.stages)
     assert any(b.kind == "table" and "Population" in b.text for b in doc.blocks)

@@ -15,7 +15,7 @@ from pdfpipe_assets.settings import PROJECT_ROOT
 from .conftest import register
 
 STAGE_POOL = {
-    "source_pdf": "cpu", "page_renders": "cpu", "tables": "cpu", "fused_document": "cpu",
+    "source_pdf": "cpu", "page_renders": "cpu", "layout_tables": "cpu", "fused_document": "cpu",
     "ocr_spine": "ocr", "grobid_alignment": "grobid",
 }
 DOCS = ["ocr_test.pdf", "ocr_test_rotated_90.pdf", "ocr_test_rotated_270.pdf", "submission_363.pdf",

@@ -1,16 +1,21 @@
-"""tables: PyMuPDF's finder, cell text taken from words (Table.extract() mangles numbers)."""
+"""layout_tables: labelled regions; PyMuPDF's finder, cell text taken from words (Table.extract() mangles numbers)."""
 
-from pdfpipe_assets.contracts import TablesOutput
-from pdfpipe_assets.stages import TABLES, run_source, run_tables
+from pdfpipe_assets.contracts import LayoutOutput
+from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, run_spine
 
 from .conftest import register
 
 
+def _upstream(workspace, key):
+    for stage in (run_source, run_renders, run_spine):
+        stage(workspace, key)
+
+
 def test_ruled_table_cells_keep_their_numbers(workspace):
     key, = register(workspace, "2305.03393v1-pg9.pdf")
-    run_source(workspace, key)
-    meta = run_tables(workspace, key).metadata
-    table, = workspace.read(key, TABLES, TablesOutput).tables
+    _upstream(workspace, key)
+    meta = run_layout(workspace, key).metadata
+    table, = workspace.read(key, LAYOUT, LayoutOutput).tables
     assert meta["tables"] == 1 and table.page == 1
     texts = [c.text for c in table.cells]
     assert "0.965\n0.969" in texts  # extract() gives "0965\n.\n0969\n."
@@ -24,9 +29,9 @@ def test_ruled_table_cells_keep_their_numbers(workspace):
 
 def test_table_on_rotated_page_is_in_displayed_space(workspace):
     key, = register(workspace, "senate-expenditures.pdf")
-    run_source(workspace, key)
-    run_tables(workspace, key)
-    tables = workspace.read(key, TABLES, TablesOutput).tables
+    _upstream(workspace, key)
+    run_layout(workspace, key)
+    tables = workspace.read(key, LAYOUT, LayoutOutput).tables
     assert tables
     assert all(t.bbox.x1 <= 792 and t.bbox.y1 <= 612 and t.bbox.width > t.bbox.height for t in tables)
     assert any("DESCRIPTION" in c.text for t in tables for c in t.cells)

@@ -3,13 +3,13 @@
 from .fused import SCHEMA_VERSION, Block, FusedDocument
 from .geometry import BBox
 from .renders import PageRender, RenderManifest
-from .scholarly import Anchor, Author, Heading, Located, Reference, Scholarly
+from .scholarly import Anchor, Author, Caption, Citation, Heading, Located, Reference, Scholarly
 from .source import SourceInfo, SourcePage
 from .spine import Line, OcrSpine, SpinePage, Word
-from .tables import Cell, Table, TablesOutput
+from .layout import Cell, LayoutOutput, Region, Table
 
 __all__ = [
-    "SCHEMA_VERSION", "Anchor", "Author", "BBox", "Block", "Cell", "FusedDocument", "Heading",
+    "SCHEMA_VERSION", "Anchor", "Author", "BBox", "Block", "Caption", "Cell", "Citation", "FusedDocument", "Heading",
     "Line", "Located", "OcrSpine", "PageRender", "Reference", "RenderManifest", "Scholarly",
-    "SourceInfo", "SourcePage", "SpinePage", "Table", "TablesOutput", "Word",
+    "SourceInfo", "SourcePage", "SpinePage", "Table", "LayoutOutput", "Region", "Word",
 ]

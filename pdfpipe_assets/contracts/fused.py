@@ -8,12 +8,13 @@ from pydantic import BaseModel, Field
 
 from .geometry import BBox
 from .scholarly import Scholarly
-from .tables import Table
+from .layout import Table
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 BlockKind = Literal[
-    "title", "author", "abstract", "section_header", "text", "reference", "table", "caption"
+    "title", "author", "affiliation", "abstract", "section_header", "text", "list_item", "caption",
+    "footnote", "formula", "code", "picture", "table", "reference", "page_header", "page_footer",
 ]
 
 
@@ -21,7 +22,9 @@ class Block(BaseModel):
     index: int = Field(description="position in reading order, 0-based, whole document")
     page: int
     bbox: BBox
-    kind: BlockKind
+    kind: BlockKind = Field(description="the scholarly role where one is known, else the layout label")
+    layout_label: str | None = Field(None, description="the layout model's label for the region, if any")
+    furniture: bool = Field(False, description="running header, footer or page number: not body text")
     text: str
     source_stage: str
     engine: str
@@ -63,7 +66,7 @@ class FusedDocument(BaseModel):
     """One document, every stage fused.  Boxes: rotation-normalized page space,
     origin top-left, points (see ``geometry.BBox``)."""
 
-    schema_version: Literal["1.0.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1.0"] = SCHEMA_VERSION
     coordinate_system: Literal["page-points-top-left-rotated"] = "page-points-top-left-rotated"
     document: DocumentInfo
     pages: list[FusedPage]
@@ -71,3 +74,7 @@ class FusedDocument(BaseModel):
     tables: list[Table]
     scholarly: Scholarly
     provenance: Provenance
+
+    def body_text(self) -> str:
+        """The document's text in reading order, running headers and footers left out."""
+        return "\n\n".join(b.text for b in self.blocks if not b.furniture and b.text)

@@ -28,7 +28,7 @@ class Author(BaseModel):
 
 
 class Heading(Located):
-    level: int = 1
+    level: int = Field(1, description="1 for a top section, 2 for '2.1', ...")
     number: str | None = None
 
 
@@ -41,6 +41,20 @@ class Reference(Located):
     doi: str | None = None
 
 
+class Caption(Located):
+    kind: Literal["figure", "table", "other"]
+    label: str = Field(description="e.g. 'Table 2' or 'Fig. 3'")
+
+
+class Citation(BaseModel):
+    """An in-text citation marker and the references it points to."""
+
+    marker: str = Field(description="as printed, e.g. '[3, 5]' or 'Smith et al., 2009'")
+    page: int
+    bbox: BBox
+    references: list[int] = Field(description="indices into ``Scholarly.references``")
+
+
 class Scholarly(BaseModel):
     producer: Literal["grobid", "embedded"] = Field(
         description="'grobid' when a GROBID server produced it, 'embedded' for the built-in extractor"
@@ -50,3 +64,5 @@ class Scholarly(BaseModel):
     abstract: Located | None = None
     headings: list[Heading] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
+    captions: list[Caption] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)

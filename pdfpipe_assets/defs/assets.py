@@ -37,9 +37,11 @@ def ocr_spine(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg
     return run_stage(context, pdfpipe.workspace(), s.SPINE)
 
 
-@dg.asset(**_spec(s.TABLES, "cpu", [source_pdf], "Tables with cells, spans and Markdown."))
-def tables(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
-    return run_stage(context, pdfpipe.workspace(), s.TABLES)
+@dg.asset(
+    **_spec(s.LAYOUT, "cpu", [source_pdf, ocr_spine], "Labelled layout regions; tables with cells, spans, Markdown, HTML.")
+)
+def layout_tables(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
+    return run_stage(context, pdfpipe.workspace(), s.LAYOUT)
 
 
 @dg.asset(**_spec(s.SCHOLARLY, "grobid", [ocr_spine], "Title, authors, abstract, headings, references."))
@@ -48,10 +50,10 @@ def grobid_alignment(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource
 
 
 @dg.asset(
-    **_spec(s.FUSED, "cpu", [source_pdf, ocr_spine, tables, grobid_alignment], "The fused JSON document.")
+    **_spec(s.FUSED, "cpu", [source_pdf, ocr_spine, layout_tables, grobid_alignment], "The fused JSON document.")
 )
 def fused_document(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
     return run_stage(context, pdfpipe.workspace(), s.FUSED)
 
 
-ALL_ASSETS = [source_pdf, page_renders, ocr_spine, tables, grobid_alignment, fused_document]
+ALL_ASSETS = [source_pdf, page_renders, ocr_spine, layout_tables, grobid_alignment, fused_document]

@@ -7,7 +7,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
-from ..contracts import Line, RenderManifest, Scholarly, SourceInfo, TablesOutput
+from ..contracts import LayoutOutput, Line, RenderManifest, Scholarly, SourceInfo
 from ..contracts.spine import OcrSpine
 
 
@@ -59,10 +59,13 @@ class OcrEngine(Protocol):
     def recognize(self, png: Path, dpi: int) -> OcrPage: ...
 
 
-class TableFinder(Protocol):
+class LayoutAnalyzer(Protocol):
+    """Labelled regions and tables; ``ocr_words`` (page -> (text, box)) stands in for a scan's
+    missing text layer."""
+
     info: EngineInfo
 
-    def find(self, path: Path) -> TablesOutput: ...
+    def analyze(self, path: Path, ocr_words: dict | None = None) -> LayoutOutput: ...
 
 
 class ScholarlyExtractor(Protocol):

@@ -1,4 +1,4 @@
-"""PyMuPDF adapters: source inspection, page rendering, text layer, table finding.
+"""PyMuPDF adapters: source inspection, page rendering, text layer, layout regions and tables.
 
 All boxes leave here in rotation-normalized page space (``page.remove_rotation()``
 rewrites the page in memory so that MuPDF itself works on the page as displayed).
@@ -10,10 +10,12 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from typing import get_args
+
 from ..contracts import (
-    BBox, Cell, Line, PageRender, RenderManifest, SourceInfo, SourcePage, Table, TablesOutput, Word,
+    BBox, Cell, LayoutOutput, Line, PageRender, Region, RenderManifest, SourceInfo, SourcePage, Table, Word,
 )
-from ..contracts.tables import markdown_grid
+from ..contracts.layout import RegionLabel, html_table, markdown_grid
 from ..errors import DocumentError
 from .base import EngineInfo, package_version
 from .pymupdf_open import open_pdf, repair_warnings
@@ -202,36 +204,64 @@ def _cell_text(words, box) -> str:
     return "\n".join(" ".join(ws) for ws in lines.values())
 
 
-class PyMuPDFTables:
+LABELS = set(get_args(RegionLabel))
+OcrWords = dict[int, list[tuple[str, tuple[float, float, float, float]]]]  # page -> (text, box)
+
+
+def _overlay(page, words) -> None:
+    """Write OCR words into a scanned page as invisible text, so the layout model (which reads
+    text features as well as pixels) and the table finder see what the OCR saw."""
+    for text, (x0, y0, x1, y1) in words:
+        height = max(1.0, y1 - y0)
+        page.insert_text((x0, y1 - 0.2 * height), text, fontsize=max(3.0, 0.8 * height), render_mode=3)
+
+
+def _tables(page, found) -> list[Table]:
+    words = page.get_text("words")
+    tables = []
+    for table in found.tables:
+        cells = [
+            Cell(row=r, col=c, row_span=rs, col_span=cs, bbox=BBox.of(box), text=_cell_text(words, box))
+            for r, c, rs, cs, box in _spans(table)
+        ]
+        if not cells:
+            continue
+        header_rows = 0 if table.header is None or table.header.external else 1
+        tables.append(
+            Table(
+                page=page.number + 1, bbox=BBox.of(table.bbox), rows=table.row_count, cols=table.col_count,
+                header_rows=header_rows, cells=cells,
+                # Table.to_markdown() re-extracts every cell: 3 s for a 300-cell table
+                markdown=markdown_grid(cells, table.row_count, table.col_count, header_rows),
+                html=html_table(cells, header_rows),
+            )
+        )
+    return tables
+
+
+class PyMuPDFLayout:
+    """PyMuPDF's bundled layout model labels regions; its table finder, gated by the model's
+    table regions, gives the cell structure.  Both run on the upright page."""
+
     info = INFO
 
-    def find(self, path: Path) -> TablesOutput:
+    def analyze(self, path: Path, ocr_words: OcrWords | None = None) -> LayoutOutput:
         import numpy as np
+        import pymupdf.layout  # noqa: F401  (installs the ONNX layout model into page.get_layout)
 
-        tables = []
+        regions: list[Region] = []
+        tables: list[Table] = []
         for page in _upright_pages(path):
+            if ocr_words and ocr_words.get(page.number + 1):
+                _overlay(page, ocr_words[page.number + 1])
             with np.errstate(divide="ignore", invalid="ignore"):  # PyMuPDF's layout features log(0)
-                found = page.find_tables()
-            if not found.tables:
-                continue
-            words = page.get_text("words")
-            for table in found.tables:
-                cells = [
-                    Cell(row=r, col=c, row_span=rs, col_span=cs, bbox=BBox.of(box), text=_cell_text(words, box))
-                    for r, c, rs, cs, box in _spans(table)
-                ]
-                if not cells:
-                    continue
-                header_rows = 0 if table.header is None or table.header.external else 1
-                tables.append(
-                    Table(
-                        page=page.number + 1, bbox=BBox.of(table.bbox), rows=table.row_count,
-                        cols=table.col_count, header_rows=header_rows, cells=cells,
-                        # Table.to_markdown() re-extracts every cell: 3 s for a 300-cell table
-                        markdown=markdown_grid(cells, table.row_count, table.col_count, header_rows),
-                    )
+                found = page.find_tables()  # runs page.get_layout() first and keeps its boxes
+            for *box, label in page.layout_information or []:
+                regions.append(
+                    Region(page=page.number + 1, bbox=BBox.of(box[:4]), label=label if label in LABELS else "other")
                 )
-        return TablesOutput(engine=INFO.label, tables=tables)
+            tables += _tables(page, found)
+        return LayoutOutput(engine=INFO.label, regions=regions, tables=tables)
 
 
 @lru_cache(maxsize=None)
@@ -241,13 +271,15 @@ def warm(tables: bool = False) -> None:
     import pymupdf
 
     if tables:
+        import pymupdf.layout  # noqa: F401
+
         import numpy as np
 
         doc = pymupdf.open()
         page = doc.new_page()
         page.insert_text((72, 72), "warm up")
         with np.errstate(divide="ignore", invalid="ignore"):
-            page.find_tables()
+            page.find_tables()  # loads the layout model too
         doc.close()
 
 
@@ -257,6 +289,6 @@ def raise_if_unreadable(path: Path) -> None:
 
 
 __all__ = [
-    "DocumentError", "PyMuPDFRenderer", "PyMuPDFSource", "PyMuPDFTables", "PyMuPDFTextLayer",
+    "DocumentError", "PyMuPDFLayout", "PyMuPDFRenderer", "PyMuPDFSource", "PyMuPDFTextLayer",
     "raise_if_unreadable", "usable_text", "warm",
 ]

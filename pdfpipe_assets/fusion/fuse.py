@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from .. import __version__
-from ..contracts import Block, FusedDocument, OcrSpine, Scholarly, SourceInfo, TablesOutput
+from ..contracts import Block, FusedDocument, LayoutOutput, OcrSpine, Region, Scholarly, SourceInfo, Table
 from ..contracts.fused import DocumentInfo, FusedPage, Provenance, StageProvenance
 from ..contracts.geometry import union_all
-from ..contracts.spine import Line
+from ..contracts.layout import FURNITURE
+from ..contracts.spine import Line, SpinePage
 from .reading_order import reading_order
 from .text import clean
 
 TABLE_OVERLAP = 0.5
 ANCHOR_OVERLAP = 0.5
+REGION_OVERLAP = 0.5
+_CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|listing|algorithm)\s*\d+", re.I)
+_KIND_OF_LABEL = {
+    "title": "title", "section-header": "section_header", "list-item": "list_item", "caption": "caption",
+    "footnote": "footnote", "formula": "formula", "code": "code", "picture": "picture", "table": "table",
+    "page-header": "page_header", "page-footer": "page_footer",
+}
 
 
 def _kinds_by_line(spine: OcrSpine, scholarly: Scholarly) -> dict[int, tuple[str, int]]:
@@ -37,8 +46,8 @@ PLAIN = ("text", -1)
 
 
 def _runs(lines: list[Line], kinds: dict[int, tuple[str, int]]):
-    """Split one engine block where the scholarly item changes (a heading glued to its text,
-    several references in one block)."""
+    """Split one group where the scholarly item changes (a heading glued to its text,
+    several references in one region)."""
     run: list[Line] = []
     for line in lines:
         if run and kinds.get(id(line), PLAIN) != kinds.get(id(run[-1]), PLAIN):
@@ -56,55 +65,89 @@ def _stacked(upper: Line, lower: Line) -> bool:
     return -upper.bbox.height <= gap <= 1.5 * upper.bbox.height and overlap > 0
 
 
-def _text_runs(lines: list[Line], kinds: dict[int, tuple[str, int]]) -> list[list[Line]]:
-    """Engine blocks split by scholarly item; neighbouring runs of one item joined again."""
-    groups: dict[int, list[Line]] = {}
+def _region_of(line: Line, regions: list[Region]) -> int | None:
+    """The layout region holding most of the line, if one holds at least half of it."""
+    best, share = None, REGION_OVERLAP
+    for i, region in enumerate(regions):
+        covered = line.bbox.overlap_of(region.bbox)
+        if covered >= share:
+            best, share = i, covered
+    return best
+
+
+def _groups(lines: list[Line], regions: list[Region], kinds) -> list[tuple[list[Line], Region | None]]:
+    """Lines grouped by layout region (or by the engine's block where no region holds them),
+    split by scholarly item; neighbouring runs of one item joined again."""
+    groups: dict[tuple, list[Line]] = {}
     for line in lines:
-        groups.setdefault(line.block, []).append(line)
-    runs: list[list[Line]] = []
-    for group in groups.values():
+        region = _region_of(line, regions)
+        groups.setdefault(("region", region) if region is not None else ("block", line.block), []).append(line)
+    out: list[tuple[list[Line], Region | None]] = []
+    for (what, index), group in groups.items():
+        region = regions[index] if what == "region" else None
         for run in _runs(group, kinds):
             item = kinds.get(id(run[0]), PLAIN)
-            if runs and item != PLAIN and kinds.get(id(runs[-1][0]), PLAIN) == item and _stacked(runs[-1][-1], run[0]):
-                runs[-1].extend(run)  # a title set as two engine blocks is one block
+            last = out[-1][0] if out else None
+            if last and item != PLAIN and kinds.get(id(last[0]), PLAIN) == item and _stacked(last[-1], run[0]):
+                last.extend(run)  # a title set as two blocks is one block
             else:
-                runs.append(run)
-    return runs
+                out.append((run, region))
+    return out
 
 
-def _page_blocks(page, page_tables, kinds, text_engine: str, table_engine: str) -> list[Block]:
-    """The page's blocks in reading order; lines inside a table are replaced by the table."""
-    lines = [ln for ln in page.lines if not any(ln.bbox.overlap_of(t.bbox) >= TABLE_OVERLAP for t in page_tables)]
-    blocks = [
-        Block(
-            index=0, page=page.number, bbox=union_all(ln.bbox for ln in run), kind=kinds.get(id(run[0]), PLAIN)[0],
-            text=clean(" ".join(ln.text for ln in run)), source_stage="ocr_spine", engine=text_engine,
+def _kind(text: str, region: Region | None, scholarly_kind: str) -> str:
+    if scholarly_kind != "text":
+        return scholarly_kind
+    kind = _KIND_OF_LABEL.get(region.label, "text") if region else "text"
+    if kind in ("text", "picture") and _CAPTION.match(text):
+        return "caption"  # the model often calls a caption plain text
+    return kind
+
+
+def _page_blocks(page: SpinePage, regions: list[Region], tables: list[Table], kinds, engines) -> list[Block]:
+    """The page's blocks in reading order: header furniture, body (columns), footer furniture.
+    Lines inside a found table are replaced by the table."""
+    text_engine, table_engine = engines
+    lines = [ln for ln in page.lines if not any(ln.bbox.overlap_of(t.bbox) >= TABLE_OVERLAP for t in tables)]
+    blocks = []
+    for run, region in _groups(lines, regions, kinds):
+        text = clean(" ".join(ln.text for ln in run))
+        kind = _kind(text, region, kinds.get(id(run[0]), PLAIN)[0])
+        blocks.append(
+            Block(
+                index=0, page=page.number, bbox=union_all(ln.bbox for ln in run), kind=kind,
+                layout_label=region.label if region else None, furniture=bool(region and region.label in FURNITURE),
+                text=text, source_stage="ocr_spine", engine=text_engine,
+            )
         )
-        for run in _text_runs(lines, kinds)
-    ]
     blocks += [
         Block(
-            index=0, page=page.number, bbox=t.bbox, kind="table", text=t.markdown, source_stage="tables",
-            engine=table_engine,
+            index=0, page=page.number, bbox=t.bbox, kind="table", layout_label="table", text=t.markdown,
+            source_stage="layout_tables", engine=table_engine,
         )
-        for t in page_tables
+        for t in tables
     ]
-    return [blocks[i] for i in reading_order([b.bbox for b in blocks], page.width)]
+    head = [b for b in blocks if b.kind == "page_header"]
+    foot = [b for b in blocks if b.kind == "page_footer"]
+    body = [b for b in blocks if b.kind not in ("page_header", "page_footer")]
+    ordered = [body[i] for i in reading_order([b.bbox for b in body], page.width)]
+    return sorted(head, key=lambda b: (b.bbox.y0, b.bbox.x0)) + ordered + sorted(foot, key=lambda b: (b.bbox.y0, b.bbox.x0))
 
 
 def fuse(
     source: SourceInfo,
     spine: OcrSpine,
-    tables: TablesOutput,
+    layout: LayoutOutput,
     scholarly: Scholarly,
     stages: list[StageProvenance],
 ) -> FusedDocument:
     kinds = _kinds_by_line(spine, scholarly)
     blocks: list[Block] = []
     for page in spine.pages:
-        engine = spine.text_engine if page.source == "text_layer" else spine.ocr_engine
-        page_tables = [t for t in tables.tables if t.page == page.number]
-        for block in _page_blocks(page, page_tables, kinds, engine, tables.engine):
+        engines = (spine.text_engine if page.source == "text_layer" else spine.ocr_engine, layout.engine)
+        regions = [r for r in layout.regions if r.page == page.number]
+        page_tables = [t for t in layout.tables if t.page == page.number]
+        for block in _page_blocks(page, regions, page_tables, kinds, engines):
             blocks.append(block.model_copy(update={"index": len(blocks)}))
     return FusedDocument(
         document=DocumentInfo(
@@ -117,7 +160,7 @@ def fuse(
             for p in spine.pages
         ],
         blocks=blocks,
-        tables=tables.tables,
+        tables=layout.tables,
         scholarly=scholarly,
         provenance=Provenance(
             pdfpipe_version=__version__, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

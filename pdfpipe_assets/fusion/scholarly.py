@@ -222,18 +222,23 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
         None,
     )
     authors: list[Author] = []
+    affiliations: list[SpineLine] = []
     if title:
         stop = abstract_at if abstract_at is not None and abstract_at > after_title else after_title + 6
         for p, ln in lines[after_title:stop]:
-            if p != 1 or _AFFILIATION.search(ln.text) or len(ln.text) > 200:
-                if authors:
-                    break
+            if p != 1 or len(ln.text) > 200:
+                break
+            if _AFFILIATION.search(ln.text):
+                affiliations.append((p, ln))
                 continue
             names = split_author_line(ln.text)
-            if names and all(_looks_like_name(n) for n in names):
+            if names and all(_looks_like_name(n) for n in names) and not affiliations:
                 authors.extend(Author(name=n, anchors=[_anchor(p, ln)]) for n in names)
-            elif authors:
+            elif authors and not affiliations:
                 break
+    if authors and affiliations:  # printed under the names: one block for all of them
+        where = clean("; ".join(ln.text for _, ln in affiliations))
+        authors = [a.model_copy(update={"affiliation": where}) for a in authors]
     abstract = _abstract(lines, abstract_at, body) if abstract_at is not None else None
     skip = {id(ln) for _, ln in title} | ({id(ln) for _, ln in lines[: abstract_at + 1]} if abstract_at else set())
     headings = [
@@ -250,3 +255,12 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
         headings=headings,
         references=_references(lines, ref_at) if ref_at is not None else [],
     )
+
+
+def with_fields(references: list[Reference], fields: list[dict]) -> list[Reference]:
+    """References with a parser's fields filled in where it found them (label and anchors kept)."""
+    out = []
+    for ref, found in zip(references, fields):
+        update = {k: v for k, v in found.items() if v}
+        out.append(ref.model_copy(update=update))
+    return out

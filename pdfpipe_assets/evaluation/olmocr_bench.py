@@ -1,0 +1,145 @@
+"""olmOCR-bench unit tests (``<stem>.olmocr-bench.jsonl``), following the rules published with
+allenai/olmocr's ``bench/tests.py``:
+
+- text is normalised first: ``<br>`` to a space, Markdown/HTML bold and italics removed,
+  whitespace collapsed, NFC, typographic quotes and dashes to ASCII, micro sign to mu;
+- ``present`` / ``absent``: fuzzy substring match, passing at a partial ratio of at least
+  ``1 - max_diffs / len(text)``; ``case_sensitive`` (default true), ``first_n`` / ``last_n``;
+- ``order``: some match of ``before`` (within ``max_diffs`` edits) starts before some match of
+  ``after``;
+- ``table``: some cell whose ratio to ``cell`` is at least ``max(0.5, 1 - max_diffs/len)`` has
+  the given ``up``/``down``/``left``/``right`` neighbours and ``top_heading``/``left_heading``;
+- ``math``: the LaTeX must appear between ``$``/``\\(``/``\\[`` delimiters.  olmOCR compares
+  KaTeX renderings, which needs a browser; here the comparison is exact after removing spaces,
+  so this is stricter than the original.  pdfpipe emits no LaTeX, so expect these to fail.
+
+The content tested is one page of the fused document (body text in reading order, tables as
+Markdown, running headers and footers left out); table tests read the page's table grids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from ..contracts import FusedDocument
+from .views import grid, page_markdown
+
+_FANCY = str.maketrans({
+    "‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "＿": "_", "–": "-", "—": "-",
+    "‑": "-", "‒": "-", "−": "-", "\u00b5": "\u03bc",
+})
+
+
+def normalize(text: str) -> str:
+    text = re.sub(r"<br/?>", " ", text or "")
+    text = re.sub(r"</?[bi]>", "", text)
+    text = re.sub(r"(\*\*|__)(.*?)\1", r"\2", text)
+    text = re.sub(r"(\*|_)(.*?)\1", r"\2", text)
+    text = re.sub(r"\s+", " ", text)
+    return unicodedata.normalize("NFC", text).translate(_FANCY)
+
+
+def _starts(pattern: str, text: str, max_diffs: int) -> list[int]:
+    """Start offsets where ``pattern`` occurs in ``text`` with at most ``max_diffs`` edits."""
+    if max_diffs == 0:
+        return [m.start() for m in re.finditer(re.escape(pattern), text)]
+    n = len(pattern)
+    starts = []
+    for i in range(0, max(1, len(text) - n + max_diffs + 1)):
+        window = text[i : i + n + max_diffs]
+        best = min(Levenshtein.distance(pattern, window[:k]) for k in range(max(0, n - max_diffs), len(window) + 1))
+        if best <= max_diffs:
+            starts.append(i)
+    return starts
+
+
+def _presence(test: dict, content: str) -> bool:
+    query, content = normalize(test["text"]), normalize(content)
+    if not test.get("case_sensitive", True):
+        query, content = query.lower(), content.lower()
+    first, last = test.get("first_n"), test.get("last_n")
+    if first and last:
+        content = content[:first] + content[-last:]
+    elif first:
+        content = content[:first]
+    elif last:
+        content = content[-last:]
+    diffs = test.get("max_diffs", 0)
+    if len(content) < len(query) - diffs:
+        found = False
+    else:
+        found = fuzz.partial_ratio(query, content) / 100 >= 1 - diffs / max(1, len(query))
+    return found if test["type"] == "present" else not found
+
+
+def _order(test: dict, content: str) -> bool:
+    content, diffs = normalize(content), test.get("max_diffs", 0)
+    before = _starts(normalize(test["before"]), content, diffs)
+    after = _starts(normalize(test["after"]), content, diffs)
+    return any(b < a for b in before for a in after)
+
+
+def _similar(want: str, got: str, diffs: int) -> bool:
+    want = normalize(want)
+    return fuzz.ratio(want, normalize(got)) / 100 >= max(0.5, 1 - diffs / max(1, len(want)))
+
+
+def _table(test: dict, doc: FusedDocument, page: int) -> bool:
+    diffs = test.get("max_diffs", 0)
+    for table in (t for t in doc.tables if t.page == page):
+        cells = grid(table)
+        heads = max(1, table.header_rows)
+        for (r, c), text in cells.items():
+            if not _similar(test["cell"], text, diffs):
+                continue
+            neighbours = {
+                "up": [cells.get((r - 1, c))], "down": [cells.get((r + 1, c))],
+                "left": [cells.get((r, c - 1))], "right": [cells.get((r, c + 1))],
+                "top_heading": [cells.get((h, c)) for h in range(heads)],
+                "left_heading": [cells.get((r, 0))],
+            }
+            if all(
+                any(n is not None and _similar(test[k], n, diffs) for n in neighbours[k])
+                for k in neighbours if test.get(k)
+            ):
+                return True
+    return False
+
+
+def _math(test: dict, content: str) -> bool:
+    found = re.findall(r"\\\((.+?)\\\)|\\\[(.+?)\\\]|\$\$(.+?)\$\$|\$(.+?)\$", content, re.S)
+    want = re.sub(r"\s+", "", test["math"])
+    return any(re.sub(r"\s+", "", "".join(groups)) == want for groups in found)
+
+
+def run_test(test: dict, doc: FusedDocument) -> bool:
+    page = int(test.get("page", 1))
+    content = page_markdown(doc, page)
+    kind = test["type"]
+    if kind in ("present", "absent"):
+        return _presence(test, content)
+    if kind == "order":
+        return _order(test, content)
+    if kind == "table":
+        return _table(test, doc, page)
+    if kind == "math":
+        return _math(test, content)
+    raise ValueError(f"olmOCR-bench test {test.get('id')}: unknown type {kind!r}")
+
+
+def score_olmocr(path: Path, doc: FusedDocument) -> dict:
+    tests = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    results = {t["id"]: run_test(t, doc) for t in tests}
+    by_type: dict[str, list[bool]] = {}
+    for t in tests:
+        by_type.setdefault(t["type"], []).append(results[t["id"]])
+    scores = {"olmocr_pass_rate": sum(results.values()) / len(results) if results else None}
+    scores |= {f"olmocr_{k}": sum(v) / len(v) for k, v in by_type.items()}
+    scores["olmocr_failed"] = sorted(k for k, ok in results.items() if not ok)
+    return scores

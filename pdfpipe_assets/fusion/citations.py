@@ -1,0 +1,120 @@
+"""Figure/table captions and in-text citation markers, found in the spine.  Pure functions."""
+
+from __future__ import annotations
+
+import re
+
+from ..contracts import BBox, Caption, Citation, Located, OcrSpine, Reference
+from ..contracts.geometry import union_all
+from ..contracts.spine import Line
+from .text import clean, norm
+
+_CAPTION = re.compile(r"^((fig\.?|figure|table|tab\.)\s*(\d+|[IVX]+))\s*[:.|-]?", re.I)
+_NUMERIC = re.compile(r"\[(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\]")
+_PAREN = re.compile(r"\(([^()]{3,200}?\b(?:1[89]|20)\d\d[a-z]?)\)")
+_NARRATIVE = re.compile(
+    r"\b([A-Z][\w'’-]+)(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?\s+\(((?:1[89]|20)\d\d)[a-z]?\)"
+)
+_ONE = re.compile(r"([A-Z][\w'’-]+)(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?,?\s+((?:1[89]|20)\d\d)[a-z]?")
+
+
+def captions(spine: OcrSpine) -> list[Caption]:
+    """A caption is an engine block whose first line starts 'Figure 3', 'Fig. 3' or 'Table 2'."""
+    found = []
+    for page in spine.pages:
+        blocks: dict[int, list[Line]] = {}
+        for line in page.lines:
+            blocks.setdefault(line.block, []).append(line)
+        for lines in blocks.values():
+            match = _CAPTION.match(lines[0].text)
+            if not match:
+                continue
+            word = match.group(2).lower()
+            kind = "table" if word.startswith("tab") else "figure"
+            found.append(
+                Caption(
+                    kind=kind, label=clean(match.group(1)), text=clean(" ".join(ln.text for ln in lines)),
+                    anchors=[{"page": page.number, "bbox": ln.bbox} for ln in lines],
+                )
+            )
+    return found
+
+
+def _numbers(spec: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"[,;]", spec):
+        ends = [int(n) for n in re.findall(r"\d+", part)]
+        if len(ends) == 2 and 0 < ends[1] - ends[0] < 50:
+            out.extend(range(ends[0], ends[1] + 1))
+        else:
+            out.extend(ends)
+    return out
+
+
+def _by_number(references: list[Reference]) -> dict[int, int]:
+    """Printed reference number -> index; unlabelled lists are numbered in order."""
+    table = {}
+    for i, ref in enumerate(references):
+        digits = re.sub(r"\D", "", ref.label or "")
+        table[int(digits) if digits else i + 1] = i
+    return table
+
+
+def _surname_year(references: list[Reference]) -> list[tuple[str, str | None]]:
+    """(first author's surname, year) per reference, normalised."""
+    keys = []
+    for ref in references:
+        first = ref.authors[0] if ref.authors else ref.text[:60]
+        name = first.split(",")[0] if "," in first else (first.split() or [""])[-1]
+        keys.append((norm(name), ref.year))
+    return keys
+
+
+def _span_box(line: Line, start: int, end: int) -> BBox:
+    """Box of the words of ``line`` that the character span [start, end) touches."""
+    boxes, at = [], 0
+    for word in line.words:
+        w_start = line.text.find(word.text, at)
+        if w_start < 0:
+            break
+        w_end = w_start + len(word.text)
+        if w_start < end and w_end > start:
+            boxes.append(word.bbox)
+        at = w_end
+    return union_all(boxes) if boxes else line.bbox
+
+
+def link_citations(spine: OcrSpine, references: list[Reference], skip: list[Located] = ()) -> list[Citation]:
+    """Numeric ('[3, 5-7]') and author-year ('(Smith et al., 2009)', 'Smith (2009)') markers in
+    the body text, each linked to the references it names.  Lines in ``skip`` (the reference
+    list itself) are not searched."""
+    if not references:
+        return []
+    skipped = {(a.page, a.bbox.y0, a.bbox.x0) for item in skip for a in item.anchors}
+    numbers = _by_number(references)
+    authors = _surname_year(references)
+
+    def by_author(name: str, year: str) -> list[int]:
+        return [i for i, (n, y) in enumerate(authors) if y == year and n == norm(name)]
+
+    found: list[Citation] = []
+    for page in spine.pages:
+        for line in page.lines:
+            if (page.number, line.bbox.y0, line.bbox.x0) in skipped:
+                continue
+            for m in _NUMERIC.finditer(line.text):
+                hits = [numbers[n] for n in _numbers(m.group(1)) if n in numbers]
+                if hits:
+                    found.append(Citation(marker=m.group(0), page=page.number,
+                                          bbox=_span_box(line, m.start(), m.end()), references=hits))
+            for m in _PAREN.finditer(line.text):
+                hits = [i for one in _ONE.finditer(m.group(1)) for i in by_author(one.group(1), one.group(2))]
+                if hits:
+                    found.append(Citation(marker=m.group(1), page=page.number,
+                                          bbox=_span_box(line, m.start(), m.end()), references=hits))
+            for m in _NARRATIVE.finditer(line.text):
+                hits = by_author(m.group(1), m.group(2))
+                if hits:
+                    found.append(Citation(marker=m.group(0), page=page.number,
+                                          bbox=_span_box(line, m.start(), m.end()), references=hits))
+    return found
