@@ -216,10 +216,18 @@ def _overlay(page, words) -> None:
         page.insert_text((x0, y1 - 0.2 * height), text, fontsize=max(3.0, 0.8 * height), render_mode=3)
 
 
+def _uncovered(items, tables: list[Table]) -> bool:
+    """Some table region (or table) in ``items`` overlaps none of ``tables``."""
+    return any(
+        getattr(item, "label", "table") == "table" and not any(item.bbox.overlap_of(t.bbox) > 0.5 for t in tables)
+        for item in items
+    )
+
+
 def _tables(page, found) -> list[Table]:
     words = page.get_text("words")
     tables = []
-    for table in found.tables:
+    for table in found:
         cells = [
             Cell(row=r, col=c, row_span=rs, col_span=cs, bbox=BBox.of(box), text=_cell_text(words, box))
             for r, c, rs, cs, box in _spans(table)
@@ -256,11 +264,17 @@ class PyMuPDFLayout:
                 _overlay(page, ocr_words[page.number + 1])
             with np.errstate(divide="ignore", invalid="ignore"):  # PyMuPDF's layout features log(0)
                 found = page.find_tables()  # runs page.get_layout() first and keeps its boxes
-            for *box, label in page.layout_information or []:
-                regions.append(
+                page_tables = _tables(page, found.tables)
+                page_regions = [
                     Region(page=page.number + 1, bbox=BBox.of(box[:4]), label=label if label in LABELS else "other")
-                )
-            tables += _tables(page, found)
+                    for *box, label in page.layout_information or []
+                ]
+                if _uncovered(page_regions, page_tables):  # a borderless table: no ruling lines to find
+                    page.layout_information = None  # the union finder needs the layout in its raw form
+                    fused = page.find_tables(union=True)
+                    page_tables += [t for t in _tables(page, fused.tables) if _uncovered([t], page_tables)]
+            regions += page_regions
+            tables += page_tables
         return LayoutOutput(engine=INFO.label, regions=regions, tables=tables)
 
 

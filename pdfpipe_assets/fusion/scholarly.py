@@ -14,6 +14,10 @@ HEADER_PAGES = 2
 REFERENCE_TITLES = {"references", "bibliography", "literature cited", "works cited", "reference"}
 _NUMBERED = re.compile(r"^((?:\d+\.)*\d+\.?|[IVX]+\.|[A-H]\.)\s+(\S.*)$")
 _LABEL = re.compile(r"^\s*(\[\d+\]|\d+\.|\(\d+\))\s+")
+_BANNER = re.compile(r"^journal of|proceedings of|transactions on|\bvolume \d|\bissue \d|^vol\. \d", re.I)
+_PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "del", "della", "la", "le", "du", "dos", "bin", "al", "y"}
+_HEADER_END = re.compile(r"^(received|accepted|published|online|doi|keywords|index terms|abstract)\b", re.I)
+_EMAIL_ONLY = re.compile(r"^(e-?mail:?\s*)?\S+@\S+(\s*(,|and)\s*\S+@\S+)*$", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)[a-z]?\b")
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s,;]+")
 _AFFILIATION = re.compile(
@@ -113,10 +117,13 @@ def body_font_size(lines: list[SpineLine]) -> float:
 
 
 def _title(lines: list[SpineLine], body: float, page_height: float) -> list[SpineLine]:
+    """The largest-font lines in the top of page 1, skipping journal banners and one-word marks
+    (a rotated 'JCAP10(2008)003' in the margin)."""
     candidates = [
         (p, ln) for p, ln in lines
         if p == 1 and ln.bbox.y1 < 0.6 * page_height and ln.font_size
         and ln.font_size >= body * 1.15 and len(re.findall(r"[A-Za-z]", ln.text)) >= 4
+        and len(ln.text.split()) >= 2 and ln.bbox.width >= ln.bbox.height and not _BANNER.search(ln.text)
     ]
     if not candidates:
         return []
@@ -134,9 +141,66 @@ def _title(lines: list[SpineLine], body: float, page_height: float) -> list[Spin
 
 
 def _looks_like_name(text: str) -> bool:
-    """Two to five capitalised tokens with lower-case letters: 'M. Atatüre', not 'AMOUNT ($)'."""
+    """Two to five capitalised tokens with lower-case letters: 'M. Atatüre', 'Ivo H. M. van
+    Stokkum', not 'AMOUNT ($)'."""
     tokens = text.split()
-    return 2 <= len(tokens) <= 5 and all(t[0].isupper() for t in tokens) and any(c.islower() for c in text)
+    return (
+        2 <= len(tokens) <= 6
+        and all(t[0].isupper() or t in _PARTICLES for t in tokens)
+        and tokens[0][0].isupper() and any(c.islower() for c in text)
+    )
+
+
+def _people(lines: list[SpineLine]) -> list[Author]:
+    """Author names between the title and the abstract, each with the affiliation lines printed
+    under it in its column (or under all names, when they share one line or one block)."""
+    names: list[tuple[SpineLine, str]] = []
+    notes: list[SpineLine] = []
+    for p, ln in lines:
+        text = ln.text.strip()
+        if p != 1 or len(text) > 200 or _HEADER_END.match(text):
+            break
+        split = split_author_line(text)
+        if not _AFFILIATION.search(text) and split and all(_looks_like_name(n) for n in split):
+            names += [((p, ln), n) for n in split]
+        elif names and (_AFFILIATION.search(text) or (notes and _stacked_under(notes, ln))):
+            notes.append((p, ln))
+        elif names:
+            break
+    by_line: dict[int, list[str]] = {}
+    shared: list[str] = []
+    name_lines = list({id(ln): ln for (_, ln), _ in names}.values())
+    for _, note in notes:
+        if _EMAIL_ONLY.match(note.text.strip()):
+            continue
+        above = [
+            ln for ln in name_lines
+            if ln.bbox.y1 <= note.bbox.y0 + 2 and min(ln.bbox.x1, note.bbox.x1) > max(ln.bbox.x0, note.bbox.x0)
+        ]
+        if above and len(above) < len(name_lines):
+            by_line.setdefault(id(max(above, key=lambda ln: ln.bbox.y1)), []).append(clean(note.text))
+        else:
+            shared.append(clean(note.text))
+    return [
+        Author(name=name, affiliation=_join_wrapped(by_line.get(id(ln), []) or shared), anchors=[_anchor(p, ln)])
+        for (p, ln), name in names
+    ]
+
+
+def _join_wrapped(parts: list[str]) -> str | None:
+    """Affiliation lines joined: a line ending in ',' wraps onto the next, others are separate."""
+    out = ""
+    for part in parts:
+        out += (" " if out.endswith(",") else "; " if out else "") + part
+    return out or None
+
+
+def _stacked_under(notes: list[SpineLine], line: Line) -> bool:
+    """``line`` continues one of the affiliation lines: right below it, same column."""
+    return any(
+        0 <= line.bbox.y0 - n.bbox.y1 <= 1.5 * n.bbox.height and min(n.bbox.x1, line.bbox.x1) > max(n.bbox.x0, line.bbox.x0)
+        for _, n in notes
+    )
 
 
 def _is_heading(line: Line, body: float) -> bool:
@@ -221,24 +285,8 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
         (i for i, (p, ln) in enumerate(lines) if p <= HEADER_PAGES and norm(ln.text).startswith("abstract")),
         None,
     )
-    authors: list[Author] = []
-    affiliations: list[SpineLine] = []
-    if title:
-        stop = abstract_at if abstract_at is not None and abstract_at > after_title else after_title + 6
-        for p, ln in lines[after_title:stop]:
-            if p != 1 or len(ln.text) > 200:
-                break
-            if _AFFILIATION.search(ln.text):
-                affiliations.append((p, ln))
-                continue
-            names = split_author_line(ln.text)
-            if names and all(_looks_like_name(n) for n in names) and not affiliations:
-                authors.extend(Author(name=n, anchors=[_anchor(p, ln)]) for n in names)
-            elif authors and not affiliations:
-                break
-    if authors and affiliations:  # printed under the names: one block for all of them
-        where = clean("; ".join(ln.text for _, ln in affiliations))
-        authors = [a.model_copy(update={"affiliation": where}) for a in authors]
+    stop = abstract_at if abstract_at is not None and abstract_at > after_title else after_title + 12
+    authors = _people(lines[after_title:stop]) if title else []
     abstract = _abstract(lines, abstract_at, body) if abstract_at is not None else None
     skip = {id(ln) for _, ln in title} | ({id(ln) for _, ln in lines[: abstract_at + 1]} if abstract_at else set())
     headings = [
