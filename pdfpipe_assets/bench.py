@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,7 +199,7 @@ def run_pdfpipe(
     name: str, files: list[Path], root: Path, batch_size: int, timeout_s: float, max_runs: int | None = None
 ) -> Result:
     """Drop the files into the inbox of a fresh instance and let the daemon do the rest."""
-    from .defs.operations import get_instance, run_report
+    from .defs.operations import get_instance
     from .defs.pools import apply_profile
     from .profiles import load_profile
 
@@ -217,25 +218,8 @@ def run_pdfpipe(
     with get_instance(settings) as instance:
         apply_profile(instance, profile)
     env["DAGSTER_HOME"] = os.environ["DAGSTER_HOME"]
-    daemon = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
-        env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        with Sampler() as sampler:
-            settings.inbox_dir.mkdir(parents=True, exist_ok=True)
-            for f in files:
-                shutil.copyfile(f, settings.inbox_dir / f.name)
-            deadline = time.monotonic() + timeout_s
-            with get_instance(settings) as instance:
-                while time.monotonic() < deadline:
-                    report = run_report(instance, settings, len(files))
-                    if report.finished:
-                        break
-                    time.sleep(2)
-    finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        daemon.wait(timeout=60)
+    with dagster_daemon(env), Sampler() as sampler:
+        report = drop_and_wait(settings, files, timeout_s)
     if not report.finished:
         raise SystemExit(f"{name}: not finished after {timeout_s:.0f} s: {report}")
     # figures while documents were processed: the daemon's own start-up burst is not work
@@ -243,6 +227,36 @@ def run_pdfpipe(
         name, report.documents, report.pages, report.wall_s, *sampler.figures(report.first_start, report.last_end),
         failed=report.failed,
     )
+
+
+@contextmanager
+def dagster_daemon(env: dict):
+    """``dagster-daemon run`` (sensors, run queue, monitoring) for the duration of the block."""
+    daemon = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+        env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        yield daemon
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(timeout=60)
+
+
+def drop_and_wait(settings: Settings, files: list[Path], timeout_s: float):
+    """Copy ``files`` into the inbox and poll until every document is materialized or failed."""
+    from .defs.operations import get_instance, run_report
+
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copyfile(f, settings.inbox_dir / f.name)
+    deadline = time.monotonic() + timeout_s
+    with get_instance(settings) as instance:
+        while True:
+            report = run_report(instance, settings, len(files))
+            if report.finished or time.monotonic() > deadline:
+                return report
+            time.sleep(2)
 
 
 def sensor_tick(root: Path, count: int) -> float:

@@ -93,5 +93,61 @@ def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch):
         outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}
         tables = _status(instance, "layout_tables", keys)
     assert outcomes[keys[0]].ok and not outcomes[keys[1]].ok
-    assert "[engine_error] table finding failed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
+    assert "[engine_error] layout and table finding failed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
     assert tables[keys[1]] == dg.AssetPartitionStatus.FAILED
+
+
+def test_transient_failure_is_retried_for_its_document_only(workspace, monkeypatch):
+    """GROBID answers 503 twice for one document: that document is retried alone, with backoff;
+    the batch is not redone and every document ends materialized in one run."""
+    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
+    keys = register(workspace, "submission_363.pdf", "multicolumn.pdf", "2305.03393v1-pg9.pdf")
+    from pdfpipe_assets import stages
+    from pdfpipe_assets.defs import runner
+    from pdfpipe_assets.errors import DocumentError
+
+    real = stages.run_scholarly
+    calls = {k: 0 for k in keys}
+
+    def busy_twice(ws, key):
+        calls[key] += 1
+        if key == keys[1] and calls[key] <= 2:
+            raise DocumentError("transient", "GROBID is busy (503): its worker pool is full")
+        return real(ws, key)
+
+    monkeypatch.setitem(stages.STAGES, stages.SCHOLARLY, busy_twice)
+    monkeypatch.setattr(runner, "TRANSIENT_DELAY_S", 0.01)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", keys)
+        outcomes = materialize_documents(instance, keys, batch_size=3)
+        fused = _status(instance, "fused_document", keys)
+        runs = instance.get_runs()
+    assert all(o.ok for o in outcomes)
+    assert all(fused[k] == dg.AssetPartitionStatus.MATERIALIZED for k in keys)
+    assert calls == {keys[0]: 1, keys[1]: 3, keys[2]: 1}
+    assert len(runs) == 1
+
+
+def test_transient_failure_that_persists_fails_its_document_as_transient(workspace, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
+    keys = register(workspace, "submission_363.pdf", "multicolumn.pdf")
+    from pdfpipe_assets import stages
+    from pdfpipe_assets.defs import runner
+    from pdfpipe_assets.errors import DocumentError
+
+    real = stages.run_scholarly
+
+    def always_busy(ws, key):
+        if key == keys[0]:
+            raise DocumentError("transient", "GROBID is busy (503): its worker pool is full")
+        return real(ws, key)
+
+    monkeypatch.setitem(stages.STAGES, stages.SCHOLARLY, always_busy)
+    monkeypatch.setattr(runner, "TRANSIENT_DELAY_S", 0.01)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", keys)
+        outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}
+        scholarly = _status(instance, "grobid_alignment", keys)
+    assert not outcomes[keys[0]].ok and "[transient] GROBID is busy (503)" in outcomes[keys[0]].message
+    assert outcomes[keys[1]].ok
+    assert scholarly[keys[0]] == dg.AssetPartitionStatus.FAILED

@@ -86,3 +86,32 @@ def test_embedded_extractor_without_grobid(workspace):
     assert [r.label for r in result.references] == ["[1]", "[2]", "[3]", "[4]"]
     assert result.references[0].year == "2010"
     assert all(r.anchors and r.anchors[0].page == 1 for r in result.references)
+
+
+def test_reference_fields_citations_and_captions(workspace):
+    key, _ = _spine(workspace, "submission_363.pdf")
+    run_scholarly(workspace, key)
+    result = workspace.read(key, SCHOLARLY, Scholarly)
+    first = result.references[0]
+    assert first.authors and first.year == "2010"  # refextract split the reference into fields
+    assert {a.affiliation for a in result.authors} == {
+        "1 Cavendish Laboratory, University of Cambridge, JJ Thomson Ave, Cambridge CB30HE, UK"
+    }
+    assert result.citations, "the extended abstract cites [1]..[4] in its text"
+    for citation in result.citations:
+        assert citation.references and all(0 <= i < len(result.references) for i in citation.references)
+        assert citation.page == 1 and citation.bbox.width > 0
+    cited = {i for c in result.citations for i in c.references}
+    assert cited == {0, 1, 2, 3}
+    assert any(c.kind == "figure" and c.label.lower().startswith("fig") for c in result.captions)
+
+
+def test_affiliations_under_each_author_column(workspace):
+    key, _ = _spine(workspace, "test_Grobid_1_05452615.pdf")
+    run_scholarly(workspace, key)
+    result = workspace.read(key, SCHOLARLY, Scholarly)
+    assert [a.name for a in result.authors] == ["Muhammad Atif Iqbal", "Athar Mohsin Zaidi", "Dr. Saeed Murtaza"]
+    assert all(a.affiliation == "Department of computer Sciences, NUST, Pakistan" for a in result.authors)
+    labels = [(c.kind, c.label) for c in result.captions]
+    assert ("table", "Table 2") in labels and ("figure", "Figure 6") in labels
+    assert all(c.text.startswith(c.label) for c in result.captions)

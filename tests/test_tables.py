@@ -35,3 +35,23 @@ def test_table_on_rotated_page_is_in_displayed_space(workspace):
     assert tables
     assert all(t.bbox.x1 <= 792 and t.bbox.y1 <= 612 and t.bbox.width > t.bbox.height for t in tables)
     assert any("DESCRIPTION" in c.text for t in tables for c in t.cells)
+
+
+def test_tables_export_html_with_spans(workspace):
+    key, = register(workspace, "2305.03393v1-pg9.pdf")
+    _upstream(workspace, key)
+    run_layout(workspace, key)
+    table, = workspace.read(key, LAYOUT, LayoutOutput).tables
+    assert table.html.startswith("<table><tr><th") and table.html.endswith("</table>")
+    assert '<th colspan="3">TEDs</th>' in table.html
+    assert "<td>0.965<br>0.969</td>" in table.html
+
+
+def test_borderless_table_found_from_its_layout_region(workspace):
+    key, = register(workspace, "redp5110_sampled.pdf")
+    _upstream(workspace, key)
+    run_layout(workspace, key)
+    layout = workspace.read(key, LAYOUT, LayoutOutput)
+    # page 2 is a table without ruling lines: the line finder alone misses it
+    assert any(r.page == 2 and r.label == "table" for r in layout.regions)
+    assert any(t.page == 2 and t.rows > 30 for t in layout.tables)

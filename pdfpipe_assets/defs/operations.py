@@ -17,11 +17,31 @@ from .partitions import documents
 
 
 def instance_config(profile: Profile) -> str:
-    """The repo's dagster.yaml with the profile's number of concurrent runs."""
+    """The repo's dagster.yaml with the profile's number of concurrent runs, and PostgreSQL
+    storage when ``PDFPIPE_POSTGRES_URL`` is set (``postgresql+psycopg2://user@host:5432/db``:
+    SQLAlchemy 2.1 needs the driver named)."""
     config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
     config["concurrency"]["runs"]["max_concurrent_runs"] = profile.max_concurrent_runs
+    if os.environ.get("PDFPIPE_POSTGRES_URL"):
+        config["storage"] = {"postgres": {"postgres_url": os.environ["PDFPIPE_POSTGRES_URL"]}}
     header = "# Written by pdfpipe from the repository's dagster.yaml and the hardware profile.\n"
     return header + yaml.safe_dump(config, sort_keys=False)
+
+
+def fresh_postgres_database(url: str, name: str) -> str:
+    """Create database ``name`` (dropping an old one) on the server of ``url``; its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def prepare_dagster_home(settings: Settings, profile: Profile | None = None) -> Path:
@@ -160,10 +180,13 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
     from ..storage import read_model
 
     keys = instance.get_dynamic_partitions(documents.name)
-    fused = instance.get_status_by_partition(dg.AssetKey(FUSED), keys, documents) or {}
-    source = instance.get_status_by_partition(dg.AssetKey(SOURCE), keys, documents) or {}
-    done = [k for k in keys if fused.get(k) == dg.AssetPartitionStatus.MATERIALIZED]
-    failed = [k for k in keys if source.get(k) == dg.AssetPartitionStatus.FAILED]
+    status = {stage: instance.get_status_by_partition(dg.AssetKey(stage), keys, documents) or {} for stage in STAGES}
+    done = [k for k in keys if status[FUSED].get(k) == dg.AssetPartitionStatus.MATERIALIZED]
+    finished = set(done)
+    failed = [  # failed at some stage, and not materialized since
+        k for k in keys
+        if k not in finished and any(s.get(k) == dg.AssetPartitionStatus.FAILED for s in status.values())
+    ]
     active = instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
     records = instance.get_run_records()
     starts = [r.start_time for r in records if r.start_time]

@@ -35,3 +35,30 @@ def pool_states(instance: dg.DagsterInstance) -> list[PoolState]:
             )
         )
     return states
+
+
+def max_overlap(intervals: list[tuple[float, float]]) -> int:
+    """Most intervals open at one instant."""
+    points = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals])
+    busy = peak = 0
+    for _, delta in points:
+        busy += delta
+        peak = max(peak, busy)
+    return peak
+
+
+def step_intervals(instance: dg.DagsterInstance, stage_pool: dict[str, str]) -> dict[str, list[tuple[float, float]]]:
+    """pool -> (start, end) of every step of every run, from the event log."""
+    steps: dict[str, list[tuple[float, float]]] = {}
+    for run in instance.get_runs():
+        starts = {}
+        for record in instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is None or event.step_key not in stage_pool:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_START:
+                starts[event.step_key] = record.timestamp
+            elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+                if event.step_key in starts:
+                    steps.setdefault(stage_pool[event.step_key], []).append((starts.pop(event.step_key), record.timestamp))
+    return steps

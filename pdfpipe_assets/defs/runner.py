@@ -5,9 +5,13 @@ materialized when an asset returns normally, so when some documents fail this lo
 ``AssetMaterialization`` for each good document and then raises a ``Failure`` that names
 the bad ones: the good partitions end MATERIALIZED, the bad ones FAILED.  Steps after a
 failed step are skipped for the whole run; ``followup`` launches them for the good ones.
+
+A transient failure (GROBID busy, a reset connection) is retried for that document alone,
+with exponential backoff and jitter, so a batch is never redone for one document's hiccup.
 """
 
 import json
+import random
 import time
 
 import dagster as dg
@@ -16,6 +20,8 @@ from ..errors import DocumentError, EngineUnavailable
 from ..stages import SOURCE, STAGES, StageResult, Workspace
 
 FAILED_DOCUMENTS = "failed_documents"
+TRANSIENT_TRIES = 4  # attempts per document for a transient failure
+TRANSIENT_DELAY_S = 2.0  # first backoff; doubles each time, +-50% jitter
 
 
 def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError:
@@ -27,6 +33,17 @@ def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError
         return DocumentError("engine_error", f"engine unavailable: {err}")
     except Exception as err:  # an engine crashed on this document: the batch goes on without it
         return DocumentError("engine_error", f"{stage} crashed: {type(err).__name__}: {err}")
+
+
+def _attempt_with_backoff(context, ws: Workspace, stage: str, key: str) -> StageResult | DocumentError:
+    for attempt in range(1, TRANSIENT_TRIES + 1):
+        outcome = _attempt(ws, stage, key)
+        if not (isinstance(outcome, DocumentError) and outcome.retryable) or attempt == TRANSIENT_TRIES:
+            return outcome
+        delay = TRANSIENT_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+        context.log.warning(f"{key}: {outcome}; attempt {attempt} of {TRANSIENT_TRIES}, again in {delay:.1f} s")
+        time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def _metadata(ws: Workspace, stage: str, result: StageResult) -> dict:
@@ -45,7 +62,8 @@ def _failure(stage: str, failed: dict[str, DocumentError]) -> dg.Failure:
             "document": next(iter(failed)),
             "stage": stage,
         },
-        allow_retries=any(err.retryable for err in failed.values()),
+        # transient failures were already retried per document: a step retry would redo the batch
+        allow_retries=False,
     )
 
 
@@ -57,7 +75,7 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
     done: dict[str, StageResult] = {}
     failed: dict[str, DocumentError] = {}
     for key in keys:
-        outcome = _attempt(ws, stage, key)
+        outcome = _attempt_with_backoff(context, ws, stage, key)
         if isinstance(outcome, DocumentError):
             failed[key] = outcome
             context.log.error(f"{key}: {outcome}")

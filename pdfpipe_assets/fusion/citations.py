@@ -9,7 +9,8 @@ from ..contracts.geometry import union_all
 from ..contracts.spine import Line
 from .text import clean, norm
 
-_CAPTION = re.compile(r"^((fig\.?|figure|table|tab\.)\s*(\d+|[IVX]+))\s*[:.|-]?", re.I)
+_CAPTION = re.compile(r"^((Fig\.?|Figure|FIGURE|FIG\.?|Table|TABLE|Tab\.)\s*(\d+|[IVX]+))\s*[:.|-]?")
+_CAPTION_STRONG = re.compile(r"^(Fig\.?|Figure|FIGURE|FIG\.?|Table|TABLE|Tab\.)\s*(\d+|[IVX]+)\s*[:.]")
 _NUMERIC = re.compile(r"\[(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\]")
 _PAREN = re.compile(r"\(([^()]{3,200}?\b(?:1[89]|20)\d\d[a-z]?)\)")
 _NARRATIVE = re.compile(
@@ -18,25 +19,32 @@ _NARRATIVE = re.compile(
 _ONE = re.compile(r"([A-Z][\w'’-]+)(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?,?\s+((?:1[89]|20)\d\d)[a-z]?")
 
 
+def starts_caption(text: str) -> bool:
+    return bool(_CAPTION.match(text))
+
+
 def captions(spine: OcrSpine) -> list[Caption]:
-    """A caption is an engine block whose first line starts 'Figure 3', 'Fig. 3' or 'Table 2'."""
+    """A caption starts 'Figure 3.', 'Fig. 3:' or 'Table 2' at the start of an engine block, or
+    anywhere in one when the label ends with '.' or ':'; it runs to the end of the block."""
     found = []
     for page in spine.pages:
         blocks: dict[int, list[Line]] = {}
         for line in page.lines:
             blocks.setdefault(line.block, []).append(line)
         for lines in blocks.values():
-            match = _CAPTION.match(lines[0].text)
-            if not match:
-                continue
-            word = match.group(2).lower()
-            kind = "table" if word.startswith("tab") else "figure"
-            found.append(
-                Caption(
-                    kind=kind, label=clean(match.group(1)), text=clean(" ".join(ln.text for ln in lines)),
-                    anchors=[{"page": page.number, "bbox": ln.bbox} for ln in lines],
+            for at, line in enumerate(lines):
+                match = _CAPTION.match(line.text)
+                if not match or (at and not _CAPTION_STRONG.match(line.text)):
+                    continue
+                kind = "table" if match.group(2).lower().startswith("tab") else "figure"
+                chunk = lines[at:]
+                found.append(
+                    Caption(
+                        kind=kind, label=clean(match.group(1)), text=clean(" ".join(ln.text for ln in chunk)),
+                        anchors=[{"page": page.number, "bbox": ln.bbox} for ln in chunk],
+                    )
                 )
-            )
+                break
     return found
 
 

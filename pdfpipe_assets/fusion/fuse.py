@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 from .. import __version__
@@ -11,13 +10,13 @@ from ..contracts.fused import DocumentInfo, FusedPage, Provenance, StageProvenan
 from ..contracts.geometry import union_all
 from ..contracts.layout import FURNITURE
 from ..contracts.spine import Line, SpinePage
+from .citations import starts_caption
 from .reading_order import reading_order
 from .text import clean
 
 TABLE_OVERLAP = 0.5
 ANCHOR_OVERLAP = 0.5
 REGION_OVERLAP = 0.5
-_CAPTION = re.compile(r"^(fig\.?|figure|table|tab\.|listing|algorithm)\s*\d+", re.I)
 _KIND_OF_LABEL = {
     "title": "title", "section-header": "section_header", "list-item": "list_item", "caption": "caption",
     "footnote": "footnote", "formula": "formula", "code": "code", "picture": "picture", "table": "table",
@@ -99,7 +98,7 @@ def _kind(text: str, region: Region | None, scholarly_kind: str) -> str:
     if scholarly_kind != "text":
         return scholarly_kind
     kind = _KIND_OF_LABEL.get(region.label, "text") if region else "text"
-    if kind in ("text", "picture") and _CAPTION.match(text):
+    if kind in ("text", "picture") and starts_caption(text):
         return "caption"  # the model often calls a caption plain text
     return kind
 
