@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PDFPIPE_DATA ?= $(CURDIR)/data
 TESSDATA := /usr/share/tesseract-ocr/5/tessdata
 
-.PHONY: setup tessdata run test dev schema bench clean
+.PHONY: setup tessdata run test dev schema bench eval load clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,11 @@ clean:
 # Throughput benchmark (prints a table; last line machine-readable). QUICK=1: under 5 minutes.
 bench: setup
 	$(BIN)/python -m pdfpipe_assets.bench $(if $(QUICK),--quick --sensor-files 2000,) $(BENCH_ARGS)
+
+# Extraction quality against the ground truth beside the corpus PDFs (README: Extraction quality).
+eval: setup
+	$(BIN)/pdfpipe eval --corpus $(or $(CORPUS),../shared/corpus) $(EVAL_ARGS)
+
+# Load: 2,000 documents through sensor-launched runs on a PostgreSQL instance (README: Reliability).
+load: setup
+	$(BIN)/python -m pdfpipe_assets.load $(LOAD_ARGS)

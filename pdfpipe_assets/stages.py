@@ -22,8 +22,8 @@ from .engines.registry import make_ocr_engine, ocr_engine_info
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
-from .fusion.fuse import fuse
 from .fusion.citations import captions, link_citations
+from .fusion.fuse import fuse
 from .fusion.scholarly import align_tei, extract_embedded, with_fields
 from .fusion.tei import parse_tei
 from .profiles import Profile

@@ -2,11 +2,11 @@
 
 from .fused import SCHEMA_VERSION, Block, FusedDocument
 from .geometry import BBox
+from .layout import Cell, LayoutOutput, Region, Table
 from .renders import PageRender, RenderManifest
 from .scholarly import Anchor, Author, Caption, Citation, Heading, Located, Reference, Scholarly
 from .source import SourceInfo, SourcePage
 from .spine import Line, OcrSpine, SpinePage, Word
-from .layout import Cell, LayoutOutput, Region, Table
 
 __all__ = [
     "SCHEMA_VERSION", "Anchor", "Author", "BBox", "Block", "Caption", "Cell", "Citation", "FusedDocument", "Heading",

@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .geometry import BBox
-from .scholarly import Scholarly
 from .layout import Table
+from .scholarly import Scholarly
 
 SCHEMA_VERSION = "1.1.0"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-
 from typing import get_args
 
 from ..contracts import (
@@ -285,9 +284,8 @@ def warm(tables: bool = False) -> None:
     import pymupdf
 
     if tables:
-        import pymupdf.layout  # noqa: F401
-
         import numpy as np
+        import pymupdf.layout  # noqa: F401
 
         doc = pymupdf.open()
         page = doc.new_page()

@@ -141,7 +141,7 @@ def _title(lines: list[SpineLine], body: float, page_height: float) -> list[Spin
 
 
 def _looks_like_name(text: str) -> bool:
-    """Two to five capitalised tokens with lower-case letters: 'M. Atatüre', 'Ivo H. M. van
+    """Two to six capitalised tokens (or name particles) with lower-case letters: 'M. Atatüre', 'Ivo H. M. van
     Stokkum', not 'AMOUNT ($)'."""
     tokens = text.split()
     return (
