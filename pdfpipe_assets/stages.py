@@ -24,7 +24,7 @@ from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
 from .fusion.citations import captions, link_citations
 from .fusion.fuse import fuse
-from .fusion.scholarly import align_tei, extract_embedded, with_fields
+from .fusion.scholarly import align_tei, extract_embedded, nest_headings, with_fields
 from .fusion.tei import parse_tei
 from .profiles import Profile
 from .settings import Settings
@@ -234,6 +234,7 @@ def run_scholarly(ws: Workspace, key: str) -> StageResult:
     else:
         result, engine = extract_embedded(spine), ws.engine_info(SCHOLARLY)
         result.references = with_fields(result.references, RefextractParser().parse([r.text for r in result.references]))
+    result.headings = nest_headings(result.headings)
     result.captions = captions(spine)
     result.citations = link_citations(spine, result.references, skip=result.references)
     with staged_dir(ws.settings.stage_dir(key, SCHOLARLY)) as tmp:

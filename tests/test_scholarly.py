@@ -115,3 +115,14 @@ def test_affiliations_under_each_author_column(workspace):
     labels = [(c.kind, c.label) for c in result.captions]
     assert ("table", "Table 2") in labels and ("figure", "Figure 6") in labels
     assert all(c.text.startswith(c.label) for c in result.captions)
+
+
+def test_section_hierarchy_from_heading_numbers():
+    from pdfpipe_assets.contracts import Heading
+    from pdfpipe_assets.fusion.scholarly import nest_headings
+
+    heads = nest_headings([
+        Heading(text="1 Intro", level=1), Heading(text="2 Method", level=1), Heading(text="2.1 Data", level=2),
+        Heading(text="2.1.1 Scans", level=3), Heading(text="2.2 Model", level=2), Heading(text="3 Results", level=1),
+    ])
+    assert [h.parent for h in heads] == [None, None, 1, 2, 1, None]

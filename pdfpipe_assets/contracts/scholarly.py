@@ -30,6 +30,7 @@ class Author(BaseModel):
 class Heading(Located):
     level: int = Field(1, description="1 for a top section, 2 for '2.1', ...")
     number: str | None = None
+    parent: int | None = Field(None, description="index of the enclosing heading in ``headings``")
 
 
 class Reference(Located):

@@ -312,3 +312,12 @@ def with_fields(references: list[Reference], fields: list[dict]) -> list[Referen
         update = {k: v for k, v in found.items() if v}
         out.append(ref.model_copy(update=update))
     return out
+
+
+def nest_headings(headings: list[Heading]) -> list[Heading]:
+    """Each heading's parent: the nearest heading before it with a lower level."""
+    out: list[Heading] = []
+    for heading in headings:
+        parent = next((i for i in range(len(out) - 1, -1, -1) if out[i].level < heading.level), None)
+        out.append(heading.model_copy(update={"parent": parent}))
+    return out
