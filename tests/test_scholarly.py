@@ -126,3 +126,23 @@ def test_section_hierarchy_from_heading_numbers():
         Heading(text="2.1.1 Scans", level=3), Heading(text="2.2 Model", level=2), Heading(text="3 Results", level=1),
     ])
     assert [h.parent for h in heads] == [None, None, 1, 2, 1, None]
+
+
+def test_author_year_citations_link_to_their_reference(workspace):
+    key, _ = _spine(workspace, "MullenJSSv18i03.pdf")
+    run_scholarly(workspace, key)
+    result = workspace.read(key, SCHOLARLY, Scholarly)
+    assert len(result.references) > 50 and all(r.label is None for r in result.references)
+    linked = {c.marker: [result.references[i].text for i in c.references] for c in result.citations}
+    assert any(m.endswith("Lozier (2002)") and t[0].startswith("van Stokkum IHM, Lozier RH (2002)")
+               for m, t in linked.items())
+    assert not any(m.startswith("[") for m in linked)  # '[1]' in R output is not a citation here
+
+
+def test_numbered_references_heading_is_found(workspace):
+    key, _ = _spine(workspace, "test_Grobid_1_05452615.pdf")  # its list is headed 'VII. REFERENCES'
+    run_scholarly(workspace, key)
+    result = workspace.read(key, SCHOLARLY, Scholarly)
+    assert len(result.references) >= 20 and result.references[0].label == "[1]"
+    assert result.references[0].text.startswith("Karlsson L, Dahlstedt G")
+    assert any(c.marker == "[1]" and c.references == [0] for c in result.citations)

@@ -60,21 +60,23 @@ def _numbers(spec: str) -> list[int]:
 
 
 def _by_number(references: list[Reference]) -> dict[int, int]:
-    """Printed reference number -> index; unlabelled lists are numbered in order."""
+    """Printed reference number ('[12]', '12.') -> index in the list."""
     table = {}
     for i, ref in enumerate(references):
         digits = re.sub(r"\D", "", ref.label or "")
-        table[int(digits) if digits else i + 1] = i
+        if digits:
+            table.setdefault(int(digits), i)
     return table
 
 
-def _surname_year(references: list[Reference]) -> list[tuple[str, str | None]]:
-    """(first author's surname, year) per reference, normalised."""
+def _names_year(references: list[Reference]) -> list[tuple[set[str], str | None]]:
+    """(names that may be the first author's surname, year) per reference: the capitalised words
+    before the year (or the first 60 characters), since parsers often drop the first author."""
     keys = []
     for ref in references:
-        first = ref.authors[0] if ref.authors else ref.text[:60]
-        name = first.split(",")[0] if "," in first else (first.split() or [""])[-1]
-        keys.append((norm(name), ref.year))
+        head = ref.text.split(ref.year, 1)[0] if ref.year and ref.year in ref.text else ref.text[:60]
+        names = {norm(w) for w in re.findall(r"\b[A-Z][\w'’-]+", head) if len(w) > 1 and not w.isupper()}
+        keys.append((names, ref.year))
     return keys
 
 
@@ -99,11 +101,12 @@ def link_citations(spine: OcrSpine, references: list[Reference], skip: list[Loca
     if not references:
         return []
     skipped = {(a.page, a.bbox.y0, a.bbox.x0) for item in skip for a in item.anchors}
-    numbers = _by_number(references)
-    authors = _surname_year(references)
+    # numeric markers only for a numbered list: in an author-year paper '[1]' is code or maths
+    numbers = _by_number(references) if any(r.label for r in references) else {}
+    authors = _names_year(references)
 
     def by_author(name: str, year: str) -> list[int]:
-        return [i for i, (n, y) in enumerate(authors) if y == year and n == norm(name)]
+        return [i for i, (names, y) in enumerate(authors) if y == year and norm(name) in names]
 
     found: list[Citation] = []
     for page in spine.pages:

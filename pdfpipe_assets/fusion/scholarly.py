@@ -203,6 +203,12 @@ def _stacked_under(notes: list[SpineLine], line: Line) -> bool:
     )
 
 
+def _is_reference_heading(text: str) -> bool:
+    """'References', 'BIBLIOGRAPHY', also numbered: 'VII. REFERENCES', '8 References'."""
+    numbered = _NUMBERED.match(clean(text))
+    return norm(numbered.group(2) if numbered else text) in REFERENCE_TITLES
+
+
 def _is_heading(line: Line, body: float) -> bool:
     text = clean(line.text)
     if not text or len(text) > 100 or len(text.split()) > 12 or text.endswith((",", ";")):
@@ -293,7 +299,7 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
         _heading(p, ln) for p, ln in lines if id(ln) not in skip and _is_heading(ln, body)
     ]
     ref_at = max(
-        (i for i, (_, ln) in enumerate(lines) if norm(ln.text) in REFERENCE_TITLES), default=None
+        (i for i, (_, ln) in enumerate(lines) if _is_reference_heading(ln.text)), default=None
     )
     return Scholarly(
         producer="embedded",
