@@ -7,6 +7,7 @@ import statistics
 
 from ..contracts import Anchor, Author, Heading, Located, OcrSpine, Reference, Scholarly
 from ..contracts.spine import Line
+from .citations import starts_caption
 from .tei import TeiDocument, TeiItem, split_author_line
 from .text import clean, norm
 
@@ -213,6 +214,8 @@ def _is_heading(line: Line, body: float) -> bool:
     text = clean(line.text)
     if not text or len(text) > 100 or len(text.split()) > 12 or text.endswith((",", ";")):
         return False
+    if starts_caption(text) or _HEADER_END.match(text) or (" " not in text and re.search(r"\d", text)):
+        return False  # 'Figure 1 ...', 'Keywords: ...', a margin mark such as 'JCAP10(2008)003'
     if not re.match(r"^[\dA-Z]", text):
         return False
     larger = bool(line.font_size and line.font_size >= body + 0.9)
