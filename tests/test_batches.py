@@ -97,26 +97,33 @@ def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch):
     assert tables[keys[1]] == dg.AssetPartitionStatus.FAILED
 
 
-def test_transient_failure_is_retried_for_its_document_only(workspace, monkeypatch):
-    """GROBID answers 503 twice for one document: that document is retried alone, with backoff;
-    the batch is not redone and every document ends materialized in one run."""
-    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
-    keys = register(workspace, "submission_363.pdf", "multicolumn.pdf", "2305.03393v1-pg9.pdf")
+def _grobid_busy(monkeypatch, key: str, times: int) -> dict:
+    """The scholarly stage answers GROBID's 503 for ``key`` the first ``times`` calls; returns
+    the call count per document."""
     from pdfpipe_assets import stages
     from pdfpipe_assets.defs import runner
     from pdfpipe_assets.errors import DocumentError
 
     real = stages.run_scholarly
-    calls = {k: 0 for k in keys}
+    calls: dict[str, int] = {}
 
-    def busy_twice(ws, key):
-        calls[key] += 1
-        if key == keys[1] and calls[key] <= 2:
+    def busy(ws, k):
+        calls[k] = calls.get(k, 0) + 1
+        if k == key and calls[k] <= times:
             raise DocumentError("transient", "GROBID is busy (503): its worker pool is full")
-        return real(ws, key)
+        return real(ws, k)
 
-    monkeypatch.setitem(stages.STAGES, stages.SCHOLARLY, busy_twice)
+    monkeypatch.setitem(stages.STAGES, stages.SCHOLARLY, busy)
     monkeypatch.setattr(runner, "TRANSIENT_DELAY_S", 0.01)
+    return calls
+
+
+def test_transient_failure_is_retried_for_its_document_only(workspace, monkeypatch):
+    """GROBID answers 503 twice for one document: that document is retried alone, with backoff;
+    the batch is not redone and every document ends materialized in one run."""
+    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
+    keys = register(workspace, "submission_363.pdf", "multicolumn.pdf", "2305.03393v1-pg9.pdf")
+    calls = _grobid_busy(monkeypatch, keys[1], times=2)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", keys)
         outcomes = materialize_documents(instance, keys, batch_size=3)
@@ -131,19 +138,7 @@ def test_transient_failure_is_retried_for_its_document_only(workspace, monkeypat
 def test_transient_failure_that_persists_fails_its_document_as_transient(workspace, monkeypatch):
     monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
     keys = register(workspace, "submission_363.pdf", "multicolumn.pdf")
-    from pdfpipe_assets import stages
-    from pdfpipe_assets.defs import runner
-    from pdfpipe_assets.errors import DocumentError
-
-    real = stages.run_scholarly
-
-    def always_busy(ws, key):
-        if key == keys[0]:
-            raise DocumentError("transient", "GROBID is busy (503): its worker pool is full")
-        return real(ws, key)
-
-    monkeypatch.setitem(stages.STAGES, stages.SCHOLARLY, always_busy)
-    monkeypatch.setattr(runner, "TRANSIENT_DELAY_S", 0.01)
+    calls = _grobid_busy(monkeypatch, keys[0], times=100)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", keys)
         outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}
@@ -151,3 +146,4 @@ def test_transient_failure_that_persists_fails_its_document_as_transient(workspa
     assert not outcomes[keys[0]].ok and "[transient] GROBID is busy (503)" in outcomes[keys[0]].message
     assert outcomes[keys[1]].ok
     assert scholarly[keys[0]] == dg.AssetPartitionStatus.FAILED
+    assert calls[keys[0]] == 4  # TRANSIENT_TRIES attempts, then the document fails; no step retry

@@ -57,22 +57,24 @@ def relations(cells: list[Cell]) -> Counter:
                 slots[(r, c)] = i
     width = max((c1 for *_, c1, _ in cells), default=-1) + 1
     height = max((r1 for _, _, r1, _, _ in cells), default=-1) + 1
+    def first_filled(i: int, line) -> int | None:
+        """The first slot along ``line`` that holds another, non-empty cell."""
+        for slot in line:
+            j = slots.get(slot)
+            if j is not None and j != i and cells[j][4]:
+                return j
+        return None
+
     out: set[tuple[int, int, str]] = set()
     for i, (r0, c0, r1, c1, text) in enumerate(cells):
         if not text:
             continue
-        for r in range(r0, r1 + 1):
-            for c in range(c1 + 1, width):
-                j = slots.get((r, c))
-                if j is not None and j != i and cells[j][4]:
-                    out.add((i, j, "right"))
-                    break
-        for c in range(c0, c1 + 1):
-            for r in range(r1 + 1, height):
-                j = slots.get((r, c))
-                if j is not None and j != i and cells[j][4]:
-                    out.add((i, j, "down"))
-                    break
+        lines = [("right", [(r, c) for c in range(c1 + 1, width)]) for r in range(r0, r1 + 1)]
+        lines += [("down", [(r, c) for r in range(r1 + 1, height)]) for c in range(c0, c1 + 1)]
+        for direction, line in lines:
+            j = first_filled(i, line)
+            if j is not None:
+                out.add((i, j, direction))
     return Counter((norm(cells[i][4]), norm(cells[j][4]), d) for i, j, d in out)
 
 
