@@ -45,3 +45,18 @@ def test_ingest_run_export(data_dir, tmp_path, capsys):
 
 def test_schema_check_passes_on_the_committed_schema(capsys):
     assert main(["schema", "--check"]) == 0
+
+
+def test_postgres_url_puts_the_instance_on_postgres(monkeypatch):
+    import yaml
+
+    from pdfpipe_assets.defs.operations import instance_config
+    from pdfpipe_assets.profiles import load_profile
+
+    monkeypatch.delenv("PDFPIPE_POSTGRES_URL", raising=False)
+    assert "storage" not in yaml.safe_load(instance_config(load_profile()))  # SQLite by default
+    url = "postgresql+psycopg2://postgres@127.0.0.1:5432/pdfpipe"
+    monkeypatch.setenv("PDFPIPE_POSTGRES_URL", url)
+    config = yaml.safe_load(instance_config(load_profile()))
+    assert config["storage"] == {"postgres": {"postgres_url": url}}
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == load_profile().max_concurrent_runs
