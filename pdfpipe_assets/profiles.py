@@ -32,7 +32,7 @@ class Budget(BaseModel):
 
 class EngineChoice(BaseModel):
     ocr: str = Field("auto", description="auto | tesseract | rapidocr")
-    tables: str = "pymupdf"
+    layout: str = "pymupdf"  # layout regions and tables
     scholarly: str = Field("embedded", description="embedded, or grobid when a GROBID url is configured")
 
 
