@@ -12,9 +12,10 @@ from .views import reading_text
 
 def score_plain_text(path: Path, doc: FusedDocument) -> dict:
     """Whole-document ``Levenshtein.ratio`` (py-pdf/benchmarks' metric), edit similarity and
-    word recall.  Our side keeps running headers and tables' text, as a text extractor would."""
+    word recall.  Our side keeps running headers, tables' text and text inside figures, as a
+    text extractor would."""
     truth = path.read_text()
-    ours = reading_text(doc, furniture=True, tables=True)
+    ours = reading_text(doc, furniture=True, tables=True, pictures=True)
     return {
         "text_similarity": metrics.edit_similarity(truth, ours),
         "lev_ratio": metrics.lev_ratio(truth, ours),

@@ -24,7 +24,8 @@ def table_text(table: Table) -> str:
 
 
 def reading_text(doc: FusedDocument, furniture: bool = False, tables: bool = False, pictures: bool = False) -> str:
-    """Block texts in reading order; tables as their cell text when asked for."""
+    """Block texts in reading order.  Running headers and footers, tables (as their cell text)
+    and text inside pictures only when asked for: docling's reading order has none of them."""
     by_bbox = {(t.page, t.bbox.x0, t.bbox.y0): t for t in doc.tables}
     parts = []
     for block in doc.blocks:
