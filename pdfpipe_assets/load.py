@@ -59,51 +59,6 @@ def make_documents(corpus: Path, count: int, folder: Path) -> tuple[list[Path], 
     return files, expected
 
 
-def check(instance, settings: Settings, files: list[Path], expected_failures: dict[str, str]) -> dict:
-    import dagster as dg
-
-    from .catalog import Registry
-    from .defs.assets import POOL_OF
-    from .defs.partitions import documents
-    from .defs.pools import max_overlap, pool_states, step_intervals
-    from .defs.status import collect
-    from .stages import FUSED
-
-    registry = Registry(settings.registry_path)
-    keys = set(instance.get_dynamic_partitions(documents.name))
-    by_name = {Path(e.source_path).name: e.key for e in registry.all()}
-    lost_files = [f.name for f in files if by_name.get(f.name) not in keys]
-    status = collect(instance, stuck_after_s=600)
-    fused = status.stages[FUSED]
-    failed = {item["key"]: item for item in status.failed}
-    unsettled = len(keys) - fused["materialized"] - len(failed)
-    counts: dict[str, int] = {}
-    cursor = None
-    while True:  # every fused_document materialization, 10,000 at a time
-        page = instance.fetch_materializations(dg.AssetKey(FUSED), limit=10_000, cursor=cursor)
-        for record in page.records:
-            counts[record.partition_key] = counts.get(record.partition_key, 0) + 1
-        if not page.has_more:
-            break
-        cursor = page.cursor
-    duplicated = sorted(k for k, n in counts.items() if n > 1)
-    wrong_class = [
-        (name, expected, failed.get(by_name.get(name), {}).get("class"))
-        for name, expected in expected_failures.items()
-        if failed.get(by_name.get(name), {}).get("class") != expected
-    ]
-    unexpected = sorted(k for k in failed if k not in {by_name.get(n) for n in expected_failures})
-    limits = {p.pool: p.limit for p in pool_states(instance)}
-    peaks = {pool: max_overlap(iv) for pool, iv in step_intervals(instance, POOL_OF).items()}
-    return {
-        "files": len(files), "partitions": len(keys), "materialized": fused["materialized"],
-        "failed": len(failed), "failure_classes": status.failure_classes, "lost_files": lost_files,
-        "unsettled": unsettled, "duplicated": duplicated, "wrong_class": wrong_class,
-        "unexpected_failures": unexpected, "pool_peaks": peaks, "pool_limits": limits,
-        "runs": instance.get_runs_count(),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=2000)
@@ -114,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3 * 3600)
     args = parser.parse_args(argv)
 
+    from .catalog import Registry
+    from .defs.audit import audit
     from .defs.operations import fresh_postgres_database, get_instance
     from .defs.pools import apply_profile
     from .profiles import load_profile
@@ -133,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         report = drop_and_wait(settings, files, args.timeout)
     wall = time.monotonic() - started
     with get_instance(settings) as instance:
-        result = check(instance, settings, files, expected)
+        result = audit(instance, Registry(settings.registry_path), files, expected)
     print(f"finished={report.finished} in {wall:.0f} s")
     for key, value in result.items():
         print(f"{key:20} {value}")
