@@ -6,6 +6,7 @@ These know nothing of Dagster; the assets, the CLI and the benchmark's bare loop
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -190,6 +191,11 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     })
 
 
+def _tally(values) -> str:
+    """'a=2, b=1': how often each value occurs, for asset metadata."""
+    return ", ".join(f"{k}={n}" for k, n in sorted(Counter(values).items()))
+
+
 def _recognize(engine, pngs: list[tuple[Path, int]]):
     return [engine.recognize(png, dpi) for png, dpi in pngs]
 
@@ -213,11 +219,8 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
         what="layout and table finding", tables=True,
     )
     seconds = _write_stage(ws, key, LAYOUT, found, started, PyMuPDFLayout.info)
-    labels: dict[str, int] = {}
-    for region in found.regions:
-        labels[region.label] = labels.get(region.label, 0) + 1
     return StageResult({
-        "regions": len(found.regions), "region_labels": ", ".join(f"{k}={v}" for k, v in sorted(labels.items())),
+        "regions": len(found.regions), "region_labels": _tally(r.label for r in found.regions),
         "tables": len(found.tables), "cells": sum(len(t.cells) for t in found.tables), "seconds": seconds,
     })
 
@@ -265,12 +268,9 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
         StageProvenance(stage=FUSED, engine=FUSION.name, engine_version=FUSION.version, seconds=seconds)
     )
     _write_stage(ws, key, FUSED, doc, started, FUSION)
-    kinds: dict[str, int] = {}
-    for block in doc.blocks:
-        kinds[block.kind] = kinds.get(block.kind, 0) + 1
     return StageResult({
         "pages": len(doc.pages), "blocks": len(doc.blocks), "tables": len(doc.tables),
-        "block_kinds": ", ".join(f"{k}={v}" for k, v in sorted(kinds.items())),
+        "block_kinds": _tally(b.kind for b in doc.blocks),
         "path": str(ws.path(key, FUSED)), "seconds": seconds,
     })
 

@@ -227,22 +227,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _dead_cli_run(run: dg.DagsterRun) -> bool:
+    """A STARTED CLI run (they record their pid) whose process is gone: SIGKILL leaves it STARTED."""
+    return (
+        run.status == dg.DagsterRunStatus.STARTED and "pdfpipe/pid" in run.tags
+        and not _alive(int(run.tags["pdfpipe/pid"]))
+    )
+
+
 def live_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
-    """Runs that may still write: queued or starting, or started and (for CLI runs, which
-    record their pid) with a live process.  A CLI run killed by SIGKILL stays STARTED."""
-    runs = instance.get_runs(dg.RunsFilter(statuses=ACTIVE))
-    return [
-        r for r in runs
-        if r.status != dg.DagsterRunStatus.STARTED or "pdfpipe/pid" not in r.tags or _alive(int(r.tags["pdfpipe/pid"]))
-    ]
+    """Runs that may still write: queued, starting, or started with a live process."""
+    return [r for r in instance.get_runs(dg.RunsFilter(statuses=ACTIVE)) if not _dead_cli_run(r)]
 
 
 def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark CLI runs whose process is gone (SIGKILL, OOM) as failed, so nothing looks in flight."""
-    dead = [
-        r for r in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
-        if "pdfpipe/pid" in r.tags and not _alive(int(r.tags["pdfpipe/pid"]))
-    ]
+    dead = [r for r in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])) if _dead_cli_run(r)]
     for run in dead:
         instance.report_run_failed(run, f"the process running it (pid {run.tags['pdfpipe/pid']}) is gone")
     return [r.run_id for r in dead]

@@ -36,14 +36,15 @@ def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError
 
 
 def _attempt_with_backoff(context, ws: Workspace, stage: str, key: str) -> StageResult | DocumentError:
-    for attempt in range(1, TRANSIENT_TRIES + 1):
-        outcome = _attempt(ws, stage, key)
-        if not (isinstance(outcome, DocumentError) and outcome.retryable) or attempt == TRANSIENT_TRIES:
-            return outcome
+    outcome = _attempt(ws, stage, key)
+    for attempt in range(1, TRANSIENT_TRIES):
+        if not (isinstance(outcome, DocumentError) and outcome.retryable):
+            break
         delay = TRANSIENT_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
         context.log.warning(f"{key}: {outcome}; attempt {attempt} of {TRANSIENT_TRIES}, again in {delay:.1f} s")
         time.sleep(delay)
-    raise AssertionError("unreachable")
+        outcome = _attempt(ws, stage, key)
+    return outcome
 
 
 def _metadata(ws: Workspace, stage: str, result: StageResult) -> dict:

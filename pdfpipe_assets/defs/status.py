@@ -1,6 +1,7 @@
 """Where every document stands, computed from the instance: the numbers `pdfpipe status` prints."""
 
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import dagster as dg
@@ -78,9 +79,7 @@ def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900) -> Status:
         {"key": k, "stage": stage, "class": reasons.get(k, skipped)[0], "message": reasons.get(k, skipped)[1]}
         for k, stage in failed_at.items()
     ]
-    classes: dict[str, int] = {}
-    for item in failed:
-        classes[item["class"]] = classes.get(item["class"], 0) + 1
+    classes = Counter(item["class"] for item in failed)
     runs = {
         status.value.lower(): instance.get_runs_count(dg.RunsFilter(statuses=[status]))
         for status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTED)
@@ -89,5 +88,5 @@ def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900) -> Status:
     return Status(
         documents=len(keys), stages=counts, runs=runs,
         pools=[asdict(p) for p in pool_states(instance)], stuck_runs=_stuck(instance, stuck_after_s),
-        failure_classes=dict(sorted(classes.items(), key=lambda kv: -kv[1])), failed=failed,
+        failure_classes=dict(classes.most_common()), failed=failed,
     )

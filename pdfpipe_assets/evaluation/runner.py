@@ -51,11 +51,11 @@ def truth_files(corpus: Path) -> dict[Path, dict[str, Path]]:
 def outputs(ws: Workspace, pdf: Path, rerun: bool) -> tuple[FusedDocument, OcrSpine]:
     """The fused document and spine for ``pdf``: read when already there (same schema), else run."""
     (entry, _), = ws.registry.register([pdf])
-    fused = ws.path(entry.key, FUSED)
-    stale = not fused.exists() or FusedDocument.model_validate_json(fused.read_text()).schema_version != SCHEMA_VERSION
-    if rerun or stale:
+    doc = None if rerun or not ws.path(entry.key, FUSED).exists() else ws.read(entry.key, FUSED, FusedDocument)
+    if doc is None or doc.schema_version != SCHEMA_VERSION:
         run_document(ws, entry.key)
-    return ws.read(entry.key, FUSED, FusedDocument), ws.read(entry.key, SPINE, OcrSpine)
+        doc = ws.read(entry.key, FUSED, FusedDocument)
+    return doc, ws.read(entry.key, SPINE, OcrSpine)
 
 
 def score_document(files: dict[str, Path], doc: FusedDocument, spine: OcrSpine) -> dict:
