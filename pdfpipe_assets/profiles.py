@@ -32,7 +32,7 @@ class Budget(BaseModel):
 
 class EngineChoice(BaseModel):
     ocr: str = Field("auto", description="auto | tesseract | rapidocr")
-    layout: str = "pymupdf"  # layout regions and tables
+    layout: str = Field("pymupdf", description="pymupdf (text and image features) | pymupdf-text (text features)")
     scholarly: str = Field("embedded", description="embedded, or grobid when a GROBID url is configured")
 
 

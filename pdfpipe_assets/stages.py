@@ -16,10 +16,10 @@ from .catalog import Registry
 from .contracts import LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo
 from .contracts.fused import StageProvenance
 from .engines.base import EngineInfo
-from .engines.pymupdf_engines import PyMuPDFLayout, PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTextLayer
+from .engines.pymupdf_engines import PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTextLayer
 from .engines.pymupdf_engines import warm as warm_pymupdf
 from .engines.refextract_refs import RefextractParser
-from .engines.registry import make_ocr_engine, ocr_engine_info
+from .engines.registry import make_layout_engine, make_ocr_engine, ocr_engine_info
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
@@ -72,6 +72,10 @@ class Workspace:
     def ocr(self):
         return make_ocr_engine(self.profile.engines.ocr)
 
+    @cached_property
+    def layout(self):
+        return make_layout_engine(self.profile.engines.layout)
+
     def engine_info(self, stage: str) -> EngineInfo:
         if stage == SPINE:
             ocr = ocr_engine_info(self.profile.engines.ocr)
@@ -82,11 +86,14 @@ class Workspace:
             return EngineInfo("embedded+refextract", f"1+{RefextractParser.info.version}")
         if stage == FUSED:
             return FUSION
+        if stage == LAYOUT:
+            return self.layout.info
         return PyMuPDFSource.info
 
-    def limited(self, fn, *args, pages: int = 1, what: str = "work", tables: bool = False):
-        """``fn(*args)`` in a child process, killed past the profile's budget for ``pages``."""
-        warm_pymupdf(tables)
+    def limited(self, fn, *args, pages: int = 1, what: str = "work", layout: str | None = None):
+        """``fn(*args)`` in a child process, killed past the profile's budget for ``pages``;
+        ``layout``: that layout kind's models are loaded first, so the child starts warm."""
+        warm_pymupdf(layout)
         budget = self.profile.budget
         return run_with_budget(fn, *args, timeout_s=budget.seconds(pages), memory_mb=budget.memory_mb, what=what)
 
@@ -215,10 +222,10 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
         for page in spine.pages if page.source == "ocr"
     }
     found = ws.limited(
-        PyMuPDFLayout().analyze, Path(source.path), ocr_words, pages=source.page_count,
-        what="layout and table finding", tables=True,
+        ws.layout.analyze, Path(source.path), ocr_words, pages=source.page_count,
+        what="layout and table finding", layout=ws.layout.kind,
     )
-    seconds = _write_stage(ws, key, LAYOUT, found, started, PyMuPDFLayout.info)
+    seconds = _write_stage(ws, key, LAYOUT, found, started, ws.layout.info)
     return StageResult({
         "regions": len(found.regions), "region_labels": _tally(r.label for r in found.regions),
         "tables": len(found.tables), "cells": sum(len(t.cells) for t in found.tables), "seconds": seconds,

@@ -1,6 +1,10 @@
 """layout_tables: labelled regions; PyMuPDF's finder, cell text taken from words (Table.extract() mangles numbers)."""
 
+import pytest
+
 from pdfpipe_assets.contracts import LayoutOutput
+from pdfpipe_assets.engines.registry import make_layout_engine
+from pdfpipe_assets.errors import EngineUnavailable
 from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, run_spine
 
 from .conftest import register
@@ -55,3 +59,22 @@ def test_borderless_table_found_from_its_layout_region(workspace):
     # page 2 is a table without ruling lines: the line finder alone misses it
     assert any(r.page == 2 and r.label == "table" for r in layout.regions)
     assert any(t.page == 2 and t.rows > 30 for t in layout.tables)
+
+
+def test_text_features_kind_is_faster_model_and_keeps_scans_readable(workspace):
+    workspace.profile.engines.layout = "pymupdf-text"
+    born_digital, scanned = register(workspace, "2305.03393v1-pg9.pdf", "ocr_test.pdf")
+    for key in (born_digital, scanned):
+        _upstream(workspace, key)
+        run_layout(workspace, key)
+    digital = workspace.read(born_digital, LAYOUT, LayoutOutput)
+    assert digital.engine.startswith("pymupdf-text-")
+    assert len(digital.tables) == 1 and digital.tables[0].cols == 8
+    # the text-only model calls a scan one picture; scanned pages get the full model instead
+    labels = {r.label for r in workspace.read(scanned, LAYOUT, LayoutOutput).regions}
+    assert "text" in labels or "section-header" in labels
+
+
+def test_unknown_layout_kind_is_a_clear_error():
+    with pytest.raises(EngineUnavailable, match="unknown layout engine kind 'surya'; choose one of"):
+        make_layout_engine("surya")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from .base import EngineInfo, package_version
 
 INFO = EngineInfo("refextract", package_version("refextract"))
+# refextract's books knowledge base (high-energy-physics books) is searched, title by title,
+# in every reference it cannot classify: a third of its time (38 -> 24 ms a reference here), for
+# books few corpora cite; the fields found were the same on 118 references of the corpus.
+_NO_BOOKS = {"books": os.devnull}
 _INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.[\s-]*)+$|^[A-Z]{1,3}$")
 _DOI_PREFIX = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", re.I)
 
@@ -51,7 +56,7 @@ class RefextractParser:
             return []
         numbered = "\n".join(f"[{i + 1}] {text}" for i, text in enumerate(references))
         out: list[dict] = [{} for _ in references]
-        for parsed in extract_references_from_string(numbered, is_only_references=True):
+        for parsed in extract_references_from_string(numbered, is_only_references=True, override_kbs_files=_NO_BOOKS):
             marker = (parsed.get("linemarker") or [""])[0]
             if marker.isdigit() and 0 < int(marker) <= len(references) and not out[int(marker) - 1]:
                 out[int(marker) - 1] = _fields(parsed)

@@ -37,3 +37,12 @@ def make_ocr_engine(kind: str):
     from .ocr_rapid import RapidOcr
 
     return RapidOcr()
+
+
+def make_layout_engine(kind: str):
+    """``pymupdf`` (text and image features) or ``pymupdf-text`` (text features only)."""
+    from .pymupdf_engines import LAYOUT_FEATURES, PyMuPDFLayout
+
+    if kind not in LAYOUT_FEATURES:
+        raise EngineUnavailable(f"unknown layout engine kind {kind!r}; choose one of {tuple(LAYOUT_FEATURES)}")
+    return PyMuPDFLayout(kind)
