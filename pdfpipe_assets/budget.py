@@ -1,5 +1,12 @@
-"""Run heavy native work (MuPDF parsing and rendering, OCR) in a child process with a time
-budget and a memory cap: a hung or runaway parser is killed, and fails only its document."""
+"""Run heavy native work (MuPDF parsing and rendering, layout models, OCR) in a child process
+with a time budget and a memory cap: a hung or runaway parser is killed, and fails only its
+document.
+
+The child is a worker forked once per process and reused call after call, so a call costs a
+pipe round trip, not a fork (about 35 ms here), and models stay loaded in it.  It is replaced
+when it is killed (over time, out of memory, crashed), after any failure that may have left
+its engines in a bad state, and after ``MAX_CALLS`` calls, which bounds slow leaks.
+"""
 
 from __future__ import annotations
 
@@ -8,51 +15,117 @@ import os
 import resource
 import signal
 
-from .errors import DocumentError
+from .errors import DocumentError, EngineUnavailable
+
+MAX_CALLS = 200
 
 
-def _child(conn, fn, args, memory_mb):
+def _serve(conn, parent_end, memory_mb):
+    parent_end.close()  # else the worker would never see EOF when its parent dies
     if memory_mb:
         limit = memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    try:
-        conn.send(("ok", fn(*args)))
-    except DocumentError as err:
-        conn.send(("document", (err.failure_class, err.message)))
-    except MemoryError:
-        conn.send(("document", ("out_of_memory", f"ran out of its {memory_mb} MiB memory cap")))
-    except BaseException as err:  # noqa: BLE001 - reported to the parent, which re-raises
-        conn.send(("error", f"{type(err).__name__}: {err}"))
-    finally:
-        conn.close()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        except Exception as err:  # noqa: BLE001 - a call that cannot be unpickled here
+            conn.send(("error", f"could not receive the call: {type(err).__name__}: {err}"))
+            continue
+        try:
+            fn, args = message
+            reply = ("ok", fn(*args))
+        except DocumentError as err:
+            reply = ("document", (err.failure_class, err.message))
+        except EngineUnavailable as err:  # a missing optional engine is the deployment's problem
+            reply = ("unavailable", str(err))
+        except MemoryError:
+            reply = ("document", ("out_of_memory", f"ran out of its {memory_mb} MiB memory cap"))
+        except BaseException as err:  # noqa: BLE001 - reported to the parent, which re-raises
+            reply = ("error", f"{type(err).__name__}: {err}")
+        try:
+            conn.send(reply)
+        except Exception as err:  # noqa: BLE001 - a result that cannot be pickled
+            conn.send(("error", f"could not send the result: {type(err).__name__}: {err}"))
+
+
+class BudgetWorker:
+    """One forked worker process with an address-space cap; ``call`` runs one function in it."""
+
+    def __init__(self, memory_mb: int | None):
+        self.memory_mb = memory_mb
+        self.process = None
+        self.conn = None
+        self.calls = 0
+
+    def _start(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child_end = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child_end, self.conn, self.memory_mb), daemon=True)
+        self.process.start()
+        child_end.close()
+        self.calls = 0
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.conn.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.join()
+        self.process = self.conn = None
+
+    def _kill(self) -> None:
+        self.process.kill()
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def call(self, fn, *args, timeout_s: float, what: str = "work"):
+        if self.process is None or not self.process.is_alive():
+            self._start()
+        self.calls += 1
+        self.conn.send((fn, args))
+        if not self.conn.poll(timeout_s):
+            self._kill()
+            raise DocumentError("timeout", f"{what} took longer than its {timeout_s:g} s budget: killed")
+        try:
+            kind, value = self.conn.recv()
+        except EOFError:  # the worker died without a word: the kernel's OOM killer, a crash
+            self.process.join(timeout=5)
+            exitcode = self.process.exitcode
+            self.stop()
+            if exitcode == -signal.SIGKILL:
+                raise DocumentError("out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory")
+            raise DocumentError("engine_error", f"{what} died with exit code {exitcode}")
+        if kind != "ok" or self.calls >= MAX_CALLS:
+            self.stop()  # a failed engine may be in a bad state: the next call gets a fresh worker
+        if kind == "ok":
+            return value
+        if kind == "document":
+            raise DocumentError(*value)
+        if kind == "unavailable":
+            raise EngineUnavailable(value)
+        raise DocumentError("engine_error", f"{what} failed: {value}")
+
+
+_WORKERS: dict[int | None, BudgetWorker] = {}
 
 
 def run_with_budget(fn, *args, timeout_s: float, memory_mb: int | None = None, what: str = "work"):
-    """``fn(*args)`` in a forked child; ``timeout`` / ``out_of_memory`` DocumentErrors when over."""
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, fn, args, memory_mb), daemon=True)
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(timeout_s):
-            child.kill()
-            raise DocumentError("timeout", f"{what} took longer than its {timeout_s:g} s budget: killed")
-        try:
-            kind, value = receive.recv()
-        except EOFError:  # the child died without a word: the kernel's OOM killer, a crash
-            child.join()
-            if child.exitcode == -signal.SIGKILL:
-                raise DocumentError("out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory")
-            raise DocumentError("engine_error", f"{what} died with exit code {child.exitcode}")
-    finally:
-        receive.close()
-        child.join(timeout=5)
-        if child.is_alive():
-            os.kill(child.pid, signal.SIGKILL)
-            child.join()
-    if kind == "ok":
-        return value
-    if kind == "document":
-        raise DocumentError(*value)
-    raise DocumentError("engine_error", f"{what} failed: {value}")
+    """``fn(*args)`` (both picklable) in this process's worker for ``memory_mb``;
+    ``timeout`` / ``out_of_memory`` DocumentErrors when over."""
+    worker = _WORKERS.get(memory_mb)
+    if worker is None:
+        worker = _WORKERS[memory_mb] = BudgetWorker(memory_mb)
+    return worker.call(fn, *args, timeout_s=timeout_s, what=what)
+
+
+def stop_workers() -> None:
+    """End this process's workers; the next call forks a fresh one from the process as it is now."""
+    while _WORKERS:
+        _WORKERS.popitem()[1].stop()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .budget import run_with_budget
@@ -17,7 +17,6 @@ from .contracts import LayoutOutput, OcrSpine, RenderManifest, Scholarly, Source
 from .contracts.fused import StageProvenance
 from .engines.base import EngineInfo
 from .engines.pymupdf_engines import PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTextLayer
-from .engines.pymupdf_engines import warm as warm_pymupdf
 from .engines.refextract_refs import RefextractParser
 from .engines.registry import make_layout_engine, make_ocr_engine, ocr_engine_info
 from .errors import DocumentError
@@ -69,10 +68,6 @@ class Workspace:
         return Registry(self.settings.registry_path)
 
     @cached_property
-    def ocr(self):
-        return make_ocr_engine(self.profile.engines.ocr)
-
-    @cached_property
     def layout(self):
         return make_layout_engine(self.profile.engines.layout)
 
@@ -90,10 +85,8 @@ class Workspace:
             return self.layout.info
         return PyMuPDFSource.info
 
-    def limited(self, fn, *args, pages: int = 1, what: str = "work", layout: str | None = None):
-        """``fn(*args)`` in a child process, killed past the profile's budget for ``pages``;
-        ``layout``: that layout kind's models are loaded first, so the child starts warm."""
-        warm_pymupdf(layout)
+    def limited(self, fn, *args, pages: int = 1, what: str = "work"):
+        """``fn(*args)`` in the budget worker process, killed past the profile's budget for ``pages``."""
         budget = self.profile.budget
         return run_with_budget(fn, *args, timeout_s=budget.seconds(pages), memory_mb=budget.memory_mb, what=what)
 
@@ -171,13 +164,13 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     choices = [spine_rules.needs_ocr(lines) for lines in text_pages]
     to_ocr = [n for n, (needed, _) in enumerate(choices, start=1) if needed]
     t = time.perf_counter()
+    ocr_info = ocr_engine_info(ws.profile.engines.ocr)
     if to_ocr:
-        ws.ocr  # load the engine here, so every child process starts with it warm
         folder = ws.settings.stage_dir(key, RENDERS)
         pngs = [(folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi) for n in to_ocr]
-        ocr_results = dict(zip(to_ocr, ws.limited(_recognize, ws.ocr, pngs, pages=len(to_ocr), what="OCR")))
+        recognized = ws.limited(_recognize, ws.profile.engines.ocr, pngs, pages=len(to_ocr), what="OCR")
+        ocr_results = dict(zip(to_ocr, recognized))
     ocr_seconds = time.perf_counter() - t
-    ocr_info = ocr_engine_info(ws.profile.engines.ocr)
     pages = []
     for number, (lines, (needed, why)) in enumerate(zip(text_pages, choices), start=1):
         if needed:
@@ -203,7 +196,14 @@ def _tally(values) -> str:
     return ", ".join(f"{k}={n}" for k, n in sorted(Counter(values).items()))
 
 
-def _recognize(engine, pngs: list[tuple[Path, int]]):
+@lru_cache(maxsize=None)
+def _ocr_engine(kind: str):
+    """One OCR engine per worker process: its language data or models load once."""
+    return make_ocr_engine(kind)
+
+
+def _recognize(kind: str, pngs: list[tuple[Path, int]]):
+    engine = _ocr_engine(kind)
     return [engine.recognize(png, dpi) for png, dpi in pngs]
 
 
@@ -223,7 +223,7 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
     }
     found = ws.limited(
         ws.layout.analyze, Path(source.path), ocr_words, pages=source.page_count,
-        what="layout and table finding", layout=ws.layout.kind,
+        what="layout and table finding",
     )
     seconds = _write_stage(ws, key, LAYOUT, found, started, ws.layout.info)
     return StageResult({

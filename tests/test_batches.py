@@ -1,7 +1,10 @@
 """A bad document inside a batched run costs nobody else."""
 
+import functools
+
 import dagster as dg
 
+from pdfpipe_assets.budget import stop_workers
 from pdfpipe_assets.defs.followup import Batch, contiguous_batches, failed_documents
 from pdfpipe_assets.defs.operations import execute_batch, materialize_documents
 from pdfpipe_assets.defs.partitions import documents
@@ -75,19 +78,22 @@ def test_contiguous_batches_split_around_other_work():
     ]
 
 
-def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch):
+def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch, request):
     monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
     keys = register(workspace, "submission_363.pdf", "ocr_test.pdf")
     from pdfpipe_assets.engines import pymupdf_engines
 
     real = pymupdf_engines.PyMuPDFLayout.analyze
 
+    @functools.wraps(real)  # the budget worker gets the method by name
     def flaky(self, path, ocr_words=None):
         if "ocr_test" in str(path):
             raise RuntimeError("MuPDF fell over")
         return real(self, path, ocr_words)
 
     monkeypatch.setattr(pymupdf_engines.PyMuPDFLayout, "analyze", flaky)
+    stop_workers()  # the budget worker forked before the patch would not see it
+    request.addfinalizer(stop_workers)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", keys)
         outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}

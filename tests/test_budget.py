@@ -1,5 +1,6 @@
 """A hung or runaway engine is killed by its budget and fails only its own document."""
 
+import os
 import time
 
 import pytest
@@ -9,6 +10,14 @@ from pdfpipe_assets.errors import DocumentError
 from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, run_spine
 
 from .conftest import register
+
+
+def _allocate_2_gib():
+    return bytearray(2 * 2**30)
+
+
+def _refuse():
+    raise DocumentError("corrupt", "damaged beyond repair")
 
 
 def test_a_hung_call_is_killed_at_its_budget():
@@ -22,18 +31,27 @@ def test_a_hung_call_is_killed_at_its_budget():
 
 def test_a_runaway_allocation_hits_the_memory_cap():
     with pytest.raises(DocumentError) as err:
-        run_with_budget(lambda: bytearray(2 * 2**30), timeout_s=30, memory_mb=512, what="a pixel bomb")
+        run_with_budget(_allocate_2_gib, timeout_s=30, memory_mb=512, what="a pixel bomb")
     assert err.value.failure_class == "out_of_memory"
 
 
 def test_results_and_document_errors_cross_the_process_boundary():
     assert run_with_budget(sum, [1, 2, 3], timeout_s=10) == 6
-
-    def refuse():
-        raise DocumentError("corrupt", "damaged beyond repair")
-
     with pytest.raises(DocumentError, match=r"\[corrupt\] damaged beyond repair"):
-        run_with_budget(refuse, timeout_s=10)
+        run_with_budget(_refuse, timeout_s=10)
+
+
+def test_the_worker_is_reused_and_replaced_when_killed():
+    first = run_with_budget(os.getpid, timeout_s=10)
+    assert first != os.getpid()  # the work runs in a child process...
+    assert run_with_budget(os.getpid, timeout_s=10) == first  # ...forked once, not per call
+    with pytest.raises(DocumentError):
+        run_with_budget(time.sleep, 60, timeout_s=0.5)
+    replacement = run_with_budget(os.getpid, timeout_s=10)
+    assert replacement != first
+    os.kill(replacement, 9)  # a worker that dies between calls is replaced too
+    time.sleep(0.2)
+    assert run_with_budget(os.getpid, timeout_s=10) not in (first, replacement)
 
 
 def test_table_finding_past_the_document_budget_times_out(workspace):

@@ -317,25 +317,6 @@ class PyMuPDFLayout:
         return LayoutOutput(engine=self.info.label, regions=regions, tables=tables)
 
 
-@lru_cache(maxsize=None)
-def warm(layout: str | None = None) -> None:
-    """Load PyMuPDF (and the ``layout`` kind's models) in this process once, so that the child
-    processes forked for each document start warm instead of paying ~0.5 s of imports every time."""
-    import pymupdf
-
-    if layout:
-        import numpy as np
-
-        for features in {FULL_FEATURES, LAYOUT_FEATURES[layout]}:
-            use_layout_model(features)
-            doc = pymupdf.open()
-            page = doc.new_page()
-            page.insert_text((72, 72), "warm up")
-            with np.errstate(divide="ignore", invalid="ignore"):
-                page.find_tables()  # loads the table models too
-            doc.close()
-
-
 def raise_if_unreadable(path: Path) -> None:
     """Cheap gate used by stages that do not otherwise open the file."""
     open_pdf(path).close()
@@ -343,5 +324,5 @@ def raise_if_unreadable(path: Path) -> None:
 
 __all__ = [
     "DocumentError", "PyMuPDFLayout", "PyMuPDFRenderer", "PyMuPDFSource", "PyMuPDFTextLayer",
-    "raise_if_unreadable", "usable_text", "warm",
+    "raise_if_unreadable", "usable_text",
 ]
