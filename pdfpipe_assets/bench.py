@@ -84,32 +84,21 @@ class Sampler:
         p99 = runnable[min(len(runnable) - 1, int(0.99 * len(runnable)))]
         return max(s[1] for s in window), runnable[-1], p99, busy / total if total else 0.0
 
-    def _tree(self) -> list[int]:
-        """Descendants of this process, not this process: the harness itself is not measured."""
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-                children.setdefault(ppid, []).append(int(entry))
-        todo, tree = list(children.get(os.getpid(), [])), []
+    def _sample(self) -> None:
+        """Walk this process's descendants (not this process: the harness is not measured)
+        through /proc/<pid>/task/<tid>/children, which is cheaper than scanning all of /proc."""
+        rss = runnable = 0
+        todo = _task_children(os.getpid(), os.listdir("/proc/self/task"))
         while todo:
             pid = todo.pop()
-            tree.append(pid)
-            todo.extend(children.get(pid, []))
-        return tree
-
-    def _sample(self) -> None:
-        rss = runnable = 0
-        for pid in self._tree():
             try:
-                rss += int(open(f"/proc/{pid}/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-                for tid in os.listdir(f"/proc/{pid}/task"):
+                rss += int(open(f"/proc/{pid}/statm").read().split()[1]) * PAGE_SIZE
+                tids = os.listdir(f"/proc/{pid}/task")
+                for tid in tids:
                     state = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()[0]
                     runnable += state == "R"
-            except (OSError, IndexError):
+                todo.extend(_task_children(pid, tids))
+            except (OSError, IndexError, ValueError):
                 continue
         self.samples.append((time.time(), rss, runnable, *cpu_seconds()))
 
@@ -125,6 +114,19 @@ class Sampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _task_children(pid: int, tids: list[str]) -> list[int]:
+    out = []
+    for tid in tids:
+        try:
+            out += [int(c) for c in open(f"/proc/{pid}/task/{tid}/children").read().split()]
+        except OSError:
+            continue
+    return out
 
 
 def cpu_seconds() -> tuple[float, float]:
@@ -145,6 +147,8 @@ class Result:
     p99_runnable: int
     cpu_util: float
     failed: int = 0
+    slots: str = ""  # where the run slots' time went (pdfpipe modes)
+    harness_cpu_s: float = 0.0  # this benchmark's own sampling and polling
 
     @property
     def pages_per_s(self) -> float:
@@ -184,6 +188,7 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
     registry = Registry(settings.registry_path)
     by_size = sorted(files, key=lambda f: -f.stat().st_size)  # largest first: no long tail
     keys = [e.key for e, _ in registry.register(by_size)]
+    harness = time.process_time()
     with Sampler() as sampler:
         start = time.perf_counter()
         with ProcessPoolExecutor(cores, initializer=_bare_worker_init, initargs=(1,)) as pool:
@@ -191,7 +196,7 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
         wall = time.perf_counter() - start
     return Result(
         "bare loop", len(keys), sum(p for p, _ in results), wall, *sampler.figures(),
-        failed=sum(not ok for _, ok in results),
+        failed=sum(not ok for _, ok in results), harness_cpu_s=time.process_time() - harness,
     )
 
 
@@ -201,6 +206,7 @@ def run_pdfpipe(
     """Drop the files into the inbox of a fresh instance and let the daemon do the rest."""
     from .defs.operations import get_instance
     from .defs.pools import apply_profile
+    from .defs.timeline import slot_time
     from .profiles import load_profile
 
     data = root / name.replace(" ", "_")
@@ -218,14 +224,18 @@ def run_pdfpipe(
     with get_instance(settings) as instance:
         apply_profile(instance, profile)
     env["DAGSTER_HOME"] = os.environ["DAGSTER_HOME"]
+    harness = time.process_time()
     with dagster_daemon(env), Sampler() as sampler:
         report = drop_and_wait(settings, files, timeout_s)
+    harness = time.process_time() - harness
     if not report.finished:
         raise SystemExit(f"{name}: not finished after {timeout_s:.0f} s: {report}")
+    with get_instance(settings) as instance:
+        slots = slot_time(instance, profile.max_concurrent_runs).summary()
     # figures while documents were processed: the daemon's own start-up burst is not work
     return Result(
         name, report.documents, report.pages, report.wall_s, *sampler.figures(report.first_start, report.last_end),
-        failed=report.failed,
+        failed=report.failed, slots=slots, harness_cpu_s=harness,
     )
 
 
@@ -245,7 +255,9 @@ def dagster_daemon(env: dict):
 
 def drop_and_wait(settings: Settings, files: list[Path], timeout_s: float):
     """Copy ``files`` into the inbox and poll until every document is materialized or failed."""
-    from .defs.operations import get_instance, run_report
+    import dagster as dg
+
+    from .defs.operations import ACTIVE, get_instance, run_report
 
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     for f in files:
@@ -253,9 +265,12 @@ def drop_and_wait(settings: Settings, files: list[Path], timeout_s: float):
     deadline = time.monotonic() + timeout_s
     with get_instance(settings) as instance:
         while True:
-            report = run_report(instance, settings, len(files))
-            if report.finished or time.monotonic() > deadline:
-                return report
+            # the full report reads every stage's partition status: only when no run is going
+            idle = not instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
+            if idle or time.monotonic() > deadline:
+                report = run_report(instance, settings, len(files))
+                if report.finished or time.monotonic() > deadline:
+                    return report
             time.sleep(2)
 
 
@@ -291,6 +306,12 @@ def table(results: list[Result], bare: Result, cores: int) -> str:
             f"| {_fmt_bytes(r.peak_rss)} | {r.peak_runnable} / {r.p99_runnable} | {r.cpu_util:.0%} | {r.pages_per_s / bare.pages_per_s:.2f} |"
         )
     lines.append("")
+    for r in results:
+        if r.slots:
+            lines.append(f"{r.name}, run slots: {r.slots}")
+    lines.append("the benchmark's own sampling and polling: " + "; ".join(
+        f"{r.name} {r.harness_cpu_s:.1f} s CPU" for r in results))
+    lines.append("")
     for n in PROJECTIONS:
         parts = [f"{r.name}: {n / r.docs_per_hour:.1f} h" for r in results if r.docs_per_hour]
         lines.append(f"projection for {n:,} documents on this {cores}-core machine: " + "; ".join(parts))
@@ -308,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-runs", type=int, default=None, help="runs at once (default: profile)")
     parser.add_argument("--skip-per-doc", action="store_true", help="leave out the one-run-per-document mode")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--keep", action="store_true", help="keep the instances and outputs (path printed)")
     args = parser.parse_args(argv)
 
     from .engines.threads import cap_threads
@@ -346,7 +368,10 @@ def main(argv: list[str] | None = None) -> int:
             f"peak_threads={peak} cores={cores}"
         )
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {root} (each mode's DAGSTER_HOME is <mode>/dagster_home)")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
     return 0
 
 
