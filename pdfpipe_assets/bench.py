@@ -72,6 +72,28 @@ class Sampler:
     # (time, rss, runnable threads, machine busy jiffies, machine total jiffies)
     samples: list[tuple[float, int, int, float, float]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
+    burst_above: int = (os.cpu_count() or 1) + 1  # samples above this say which processes ran
+    bursts: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
+    cpu_ticks: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (role, CPU at last sight)
+    _roles: dict[int, str] = field(default_factory=dict)
+
+    def cpu_by_role(self) -> str:
+        """CPU seconds of each kind of process over the sampler's life (a process's last < 50 ms
+        before it ended is missed)."""
+        seconds: dict[str, float] = {}
+        for role, ticks in self.cpu_ticks.values():
+            seconds[role] = seconds.get(role, 0.0) + ticks / CLOCK_TICKS
+        return ", ".join(f"{role} {s:.1f} s" for role, s in sorted(seconds.items(), key=lambda kv: -kv[1]))
+
+    def worst_burst(self, start: float = 0.0, end: float = float("inf")) -> str:
+        """'n of m samples above the limit; at the highest: who ran' within a window."""
+        inside = [b for b in self.bursts if start <= b[0] <= end]
+        total = sum(start <= s[0] <= end for s in self.samples)
+        if not inside:
+            return f"no sample of {total} above {self.burst_above}"
+        _, n, who = max(inside, key=lambda b: b[1])
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(who.items(), key=lambda kv: -kv[1]))
+        return f"{len(inside)} of {total} samples above {self.burst_above}; the highest, {n}: {parts}"
 
     def figures(self, start: float = 0.0, end: float = float("inf")) -> tuple[int, int, int, float]:
         """(peak RSS, peak and 99th-percentile runnable threads, CPU utilisation) in a window."""
@@ -88,19 +110,32 @@ class Sampler:
         """Walk this process's descendants (not this process: the harness is not measured)
         through /proc/<pid>/task/<tid>/children, which is cheaper than scanning all of /proc."""
         rss = runnable = 0
+        busy: dict[int, int] = {}  # pid -> runnable threads
+        parent: dict[int, int] = {}
         todo = _task_children(os.getpid(), os.listdir("/proc/self/task"))
         while todo:
             pid = todo.pop()
             try:
                 rss += int(open(f"/proc/{pid}/statm").read().split()[1]) * PAGE_SIZE
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                ticks = int(fields[11]) + int(fields[12])  # utime + stime
+                role = self._roles.get(pid) or self._roles.setdefault(pid, _role(pid, parent))
+                self.cpu_ticks[pid] = (role, ticks)
                 tids = os.listdir(f"/proc/{pid}/task")
                 for tid in tids:
                     state = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()[0]
-                    runnable += state == "R"
-                todo.extend(_task_children(pid, tids))
+                    if state == "R":
+                        runnable += 1
+                        busy[pid] = busy.get(pid, 0) + 1
+                children = _task_children(pid, tids)
+                parent.update((c, pid) for c in children)
+                todo.extend(children)
             except (OSError, IndexError, ValueError):
                 continue
-        self.samples.append((time.time(), rss, runnable, *cpu_seconds()))
+        now = time.time()
+        self.samples.append((now, rss, runnable, *cpu_seconds()))
+        if runnable > self.burst_above:
+            self.bursts.append((now, runnable, _who(busy, parent)))
 
     def __enter__(self):
         def loop():
@@ -117,6 +152,35 @@ class Sampler:
 
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_ROLES = (("dagster-daemon", "daemon"), ("api grpc", "code server"), ("spawn_main", "run process"),
+          ("watch_orphans", "log watcher"), ("tail", "log tail"), ("resource_tracker", "resource tracker"))
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def _role(pid: int, parent: dict[int, int]) -> str:
+    """What a process is, for the burst report: a budget worker is a fork of its parent."""
+    cmd, up = _cmdline(pid), parent.get(pid)
+    if up is None:
+        return "bare-loop process" if "pdfpipe_assets.bench" in cmd else next(
+            (name for key, name in _ROLES if key in cmd), cmd[:40])
+    if cmd == _cmdline(up):
+        return "budget worker"
+    return next((name for key, name in _ROLES if key in cmd), cmd[:40])
+
+
+def _who(busy: dict[int, int], parent: dict[int, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for pid, n in busy.items():
+        role = _role(pid, parent)
+        out[role] = out.get(role, 0) + n
+    return out
 
 
 def _task_children(pid: int, tids: list[str]) -> list[int]:
@@ -149,6 +213,8 @@ class Result:
     failed: int = 0
     slots: str = ""  # where the run slots' time went (pdfpipe modes)
     harness_cpu_s: float = 0.0  # this benchmark's own sampling and polling
+    bursts: str = ""  # samples with more runnable threads than cores + 1, and who ran then
+    cpu: str = ""  # CPU seconds by kind of process
 
     @property
     def pages_per_s(self) -> float:
@@ -197,6 +263,7 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
     return Result(
         "bare loop", len(keys), sum(p for p, _ in results), wall, *sampler.figures(),
         failed=sum(not ok for _, ok in results), harness_cpu_s=time.process_time() - harness,
+        bursts=sampler.worst_burst(), cpu=sampler.cpu_by_role(),
     )
 
 
@@ -236,6 +303,7 @@ def run_pdfpipe(
     return Result(
         name, report.documents, report.pages, report.wall_s, *sampler.figures(report.first_start, report.last_end),
         failed=report.failed, slots=slots, harness_cpu_s=harness,
+        bursts=sampler.worst_burst(report.first_start, report.last_end), cpu=sampler.cpu_by_role(),
     )
 
 
@@ -309,6 +377,10 @@ def table(results: list[Result], bare: Result, cores: int) -> str:
     for r in results:
         if r.slots:
             lines.append(f"{r.name}, run slots: {r.slots}")
+    for r in results:
+        lines.append(f"{r.name}, runnable threads: {r.bursts}")
+    for r in results:
+        lines.append(f"{r.name}, CPU by process (daemon start-up included): {r.cpu}")
     lines.append("the benchmark's own sampling and polling: " + "; ".join(
         f"{r.name} {r.harness_cpu_s:.1f} s CPU" for r in results))
     lines.append("")
