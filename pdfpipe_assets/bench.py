@@ -83,7 +83,8 @@ class Sampler:
         seconds: dict[str, float] = {}
         for role, ticks in self.cpu_ticks.values():
             seconds[role] = seconds.get(role, 0.0) + ticks / CLOCK_TICKS
-        return ", ".join(f"{role} {s:.1f} s" for role, s in sorted(seconds.items(), key=lambda kv: -kv[1]))
+        busy = sorted(((r, s) for r, s in seconds.items() if s >= 0.05), key=lambda kv: -kv[1])
+        return ", ".join(f"{role} {s:.1f} s" for role, s in busy)
 
     def worst_burst(self, start: float = 0.0, end: float = float("inf")) -> str:
         """'n of m samples above the limit; at the highest: who ran' within a window."""
@@ -323,9 +324,7 @@ def dagster_daemon(env: dict):
 
 def drop_and_wait(settings: Settings, files: list[Path], timeout_s: float):
     """Copy ``files`` into the inbox and poll until every document is materialized or failed."""
-    import dagster as dg
-
-    from .defs.operations import ACTIVE, get_instance, run_report
+    from .defs.operations import active_runs, get_instance, run_report
 
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     for f in files:
@@ -334,8 +333,7 @@ def drop_and_wait(settings: Settings, files: list[Path], timeout_s: float):
     with get_instance(settings) as instance:
         while True:
             # the full report reads every stage's partition status: only when no run is going
-            idle = not instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
-            if idle or time.monotonic() > deadline:
+            if not active_runs(instance) or time.monotonic() > deadline:
                 report = run_report(instance, settings, len(files))
                 if report.finished or time.monotonic() > deadline:
                     return report

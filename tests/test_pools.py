@@ -97,11 +97,11 @@ def test_profile_apply_changes_limits_on_a_live_instance(home):
     assert after == {"cpu": 192, "ocr": 192, "gpu": 16, "grobid": 24}
 
 
-@pytest.mark.parametrize("name", ["cpu.yaml", "gpu-1x.yaml", "b200-8x.yaml"])
+@pytest.mark.parametrize("name", ["cpu.yaml", "cpu-fast.yaml", "gpu-1x.yaml", "b200-8x.yaml"])
 def test_profiles_never_overcommit(name):
     profile = load_profile(PROJECT_ROOT / "resources" / name)
     busy_threads = profile.max_concurrent_runs * profile.threads_per_worker
-    cores = {"cpu.yaml": 2, "gpu-1x.yaml": 16, "b200-8x.yaml": 208}[name]
+    cores = {"cpu.yaml": 2, "cpu-fast.yaml": 2, "gpu-1x.yaml": 16, "b200-8x.yaml": 208}[name]
     assert busy_threads <= cores
     assert set(profile.pools) == {"cpu", "ocr", "gpu", "grobid"}
     assert all(limit <= profile.max_concurrent_runs for limit in profile.pools.values())

@@ -173,6 +173,11 @@ ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.Dagste
           dg.DagsterRunStatus.STARTED]
 
 
+def active_runs(instance: dg.DagsterInstance) -> int:
+    """Runs queued, starting or going."""
+    return instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
+
+
 def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) -> RunReport:
     """Where a whole set of documents stands: for the benchmark and the load script."""
     from ..contracts import SourceInfo
@@ -187,7 +192,7 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
         k for k in keys
         if k not in finished and any(s.get(k) == dg.AssetPartitionStatus.FAILED for s in status.values())
     ]
-    active = instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
+    active = active_runs(instance)
     records = instance.get_run_records()
     starts = [r.start_time for r in records if r.start_time]
     ends = [r.end_time for r in records if r.end_time]
