@@ -4,8 +4,9 @@ document.
 
 The child is a worker forked once per process and reused call after call, so a call costs a
 pipe round trip, not a fork (about 35 ms here), and models stay loaded in it.  It is replaced
-when it is killed (over time, out of memory, crashed), after any failure that may have left
-its engines in a bad state, and after ``MAX_CALLS`` calls, which bounds slow leaks.
+when it is killed (over time, out of memory, crashed), after an engine crash or a memory
+error inside it (its engines may be in a bad state), and after ``MAX_CALLS`` calls, which
+bounds slow leaks.  A document refused for what it is (empty, encrypted, corrupt) keeps it.
 """
 
 from __future__ import annotations
@@ -81,15 +82,16 @@ class BudgetWorker:
         self.process.kill()
         self.stop()
 
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
     def call(self, fn, *args, timeout_s: float, what: str = "work"):
         if self.process is None or not self.process.is_alive():
             self._start()
         self.calls += 1
-        self.conn.send((fn, args))
+        try:
+            self.conn.send((fn, args))
+        except (BrokenPipeError, ConnectionResetError):  # it died since the check: start another
+            self.stop()
+            self._start()
+            self.conn.send((fn, args))
         if not self.conn.poll(timeout_s):
             self._kill()
             raise DocumentError("timeout", f"{what} took longer than its {timeout_s:g} s budget: killed")
@@ -102,8 +104,9 @@ class BudgetWorker:
             if exitcode == -signal.SIGKILL:
                 raise DocumentError("out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory")
             raise DocumentError("engine_error", f"{what} died with exit code {exitcode}")
-        if kind != "ok" or self.calls >= MAX_CALLS:
-            self.stop()  # a failed engine may be in a bad state: the next call gets a fresh worker
+        crashed = kind in ("error", "unavailable") or (kind == "document" and value[0] == "out_of_memory")
+        if crashed or self.calls >= MAX_CALLS:
+            self.stop()  # the next call gets a fresh worker
         if kind == "ok":
             return value
         if kind == "document":

@@ -72,3 +72,17 @@ def test_absurd_page_count_is_refused(workspace):
     with pytest.raises(DocumentError) as err:
         run_source(workspace, key)
     assert err.value.failure_class == "too_large" and "16 pages" in str(err.value)
+
+
+def _crash():
+    raise RuntimeError("MuPDF fell over")
+
+
+def test_a_refused_document_keeps_the_worker_and_a_crash_replaces_it():
+    worker = run_with_budget(os.getpid, timeout_s=10)
+    with pytest.raises(DocumentError, match="corrupt"):
+        run_with_budget(_refuse, timeout_s=10)
+    assert run_with_budget(os.getpid, timeout_s=10) == worker  # its engines are fine
+    with pytest.raises(DocumentError, match=r"\[engine_error\] work failed: RuntimeError: MuPDF fell over"):
+        run_with_budget(_crash, timeout_s=10)
+    assert run_with_budget(os.getpid, timeout_s=10) != worker  # they may not be
