@@ -61,7 +61,7 @@ def test_borderless_table_found_from_its_layout_region(workspace):
     assert any(t.page == 2 and t.rows > 30 for t in layout.tables)
 
 
-def test_text_features_kind_is_faster_model_and_keeps_scans_readable(workspace):
+def test_text_features_kind_finds_tables_and_keeps_scans_readable(workspace):
     workspace.profile.engines.layout = "pymupdf-text"
     born_digital, scanned = register(workspace, "2305.03393v1-pg9.pdf", "ocr_test.pdf")
     for key in (born_digital, scanned):
