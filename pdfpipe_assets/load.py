@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .bench import corpus_files, dagster_daemon, drop_and_wait
+from .harness import corpus_files, dagster_daemon, drop_and_wait
 from .settings import PROJECT_ROOT, Settings
 
 BAD_EVERY = 100  # one bad input per this many documents

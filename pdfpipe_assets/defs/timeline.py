@@ -46,8 +46,10 @@ def slot_time(instance: dg.DagsterInstance, slots: int) -> SlotTime:
             if event is None:
                 continue
             kind = event.event_type
-            if kind in (_T.RUN_STARTING, _T.RUN_START) or kind in _ENDS:
-                times.setdefault(kind if kind not in _ENDS else "end", log.timestamp)
+            if kind in (_T.RUN_STARTING, _T.RUN_START):
+                times.setdefault(kind, log.timestamp)
+            elif kind in _ENDS:
+                times.setdefault("end", log.timestamp)
             elif kind == _T.STEP_START:
                 step_start[event.step_key] = log.timestamp
             elif kind in (_T.STEP_SUCCESS, _T.STEP_FAILURE) and event.step_key in step_start:
