@@ -110,13 +110,18 @@ def _cmdline(pid: int) -> str:
 
 
 def _role(pid: int, parent: dict[int, int]) -> str:
-    """What a process is, for the burst report: a budget worker is a fork of its parent."""
+    """What a process is, for the burst report: a budget worker is a fork of its run process,
+    a run process forked by the warm launcher is a fork of the warm process."""
     cmd, up = _cmdline(pid), parent.get(pid)
-    if up is None:
-        return "bare-loop process" if "pdfpipe_assets.bench" in cmd else next(
-            (name for key, name in _ROLES if key in cmd), cmd[:40])
-    if cmd == _cmdline(up):
+    forks = 0  # how many forks away from a process with another command line
+    while up is not None and _cmdline(up) == cmd:
+        forks, up = forks + 1, parent.get(up)
+    if "pdfpipe_assets.launcher.zygote" in cmd:
+        return ("warm process", "run process", "budget worker")[min(forks, 2)]
+    if forks:
         return "budget worker"
+    if "pdfpipe_assets.bench" in cmd:
+        return "bare-loop process"
     return next((name for key, name in _ROLES if key in cmd), cmd[:40])
 
 

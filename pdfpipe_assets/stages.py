@@ -288,6 +288,16 @@ STAGES = {
 }
 
 
+def warm_up(profile: Profile) -> None:
+    """Load once what every document needs, so that processes forked from this one start warm:
+    refextract compiles its knowledge bases (about 1.7 s), PyMuPDF loads its layout model."""
+    from .engines.pymupdf_engines import LAYOUT_FEATURES, use_layout_model
+
+    RefextractParser().parse(["A. Author, A title, J. Phys. 1 (2000) 1."])
+    if profile.engines.layout in LAYOUT_FEATURES:
+        use_layout_model(LAYOUT_FEATURES[profile.engines.layout])
+
+
 def run_document(ws: Workspace, key: str) -> dict[str, StageResult]:
     """Every stage for one document, in order (the bare loop: no orchestrator)."""
     return {stage: fn(ws, key) for stage, fn in STAGES.items()}

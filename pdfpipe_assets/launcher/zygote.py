@@ -1,0 +1,96 @@
+"""The warm process behind ``WarmRunLauncher``: it loads the code location and warms the
+engines once, then forks one child per run.
+
+A run process started the usual way (Dagster's code server spawns a fresh interpreter) pays
+about 3 s of CPU before its first document: Dagster and the code location, PyMuPDF and its
+layout model, refextract's knowledge bases (8,500 regular expressions).  A forked child
+inherits all of it, copy-on-write, and starts working at once.
+
+Protocol, one JSON object a line: the launcher writes ``{"run_id": ..., "instance_ref": ...}``
+to stdin; this process answers ``{"pid": ...}`` on stdout.  Its first line, once warm, is
+``{"ready": true, "threads": n}``.  It exits when stdin closes (its launcher is gone); runs
+already forked go on.  Run it as ``python -m pdfpipe_assets.launcher.zygote``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import traceback
+
+
+def preload() -> None:
+    """Everything a run process would load before its first document."""
+    from ..engines.threads import cap_threads
+    from ..profiles import load_profile
+
+    profile = load_profile()
+    cap_threads(profile.threads_per_worker)  # before any engine loads, as in a spawned run process
+
+    import dagster._cli.api  # noqa: F401  (the run entry point)
+
+    from .. import defs  # noqa: F401  (the code location)
+    from ..stages import warm_up
+
+    warm_up(profile)
+
+
+def native_threads() -> int:
+    """Threads of this process (native ones included): forking is only safe with one."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def run_child(run_id: str, instance_ref: str) -> int:
+    """In the forked child: execute the run the way ``dagster api execute_run`` does."""
+    from dagster import DagsterInstance
+    from dagster._cli.api import _execute_run_command_body
+    from dagster._core.instance.ref import InstanceRef
+    from dagster._serdes import deserialize_value
+    from dagster._utils.interrupts import capture_interrupts
+
+    from ..budget import stop_workers
+
+    try:
+        # SIGINT (the launcher's terminate) is noted and acted on at Dagster's checkpoints
+        with capture_interrupts(), DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef)) as instance:
+            return _execute_run_command_body(run_id, instance, lambda _event: None, set_exit_code_on_failure=False)
+    finally:
+        stop_workers()
+
+
+def _fork_run(request: dict) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the child waits for its own budget worker
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)  # the request pipe is the zygote's, not this run's
+        os.dup2(2, 1)  # so is the reply pipe: the run's prints go to stderr
+        code = run_child(request["run_id"], request["instance_ref"])
+    except BaseException:  # noqa: BLE001 - the run's own failures are in its event log already
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # never return into the zygote's loop
+
+
+def serve(requests, replies) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the runs; this ends with its stdin
+    preload()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished runs are reaped by the kernel
+    replies.write(json.dumps({"ready": True, "threads": native_threads()}) + "\n")
+    replies.flush()
+    for line in requests:
+        pid = _fork_run(json.loads(line))
+        replies.write(json.dumps({"pid": pid}) + "\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin, sys.stdout)
