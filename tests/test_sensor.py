@@ -10,7 +10,7 @@ import pytest
 from pdfpipe_assets.catalog import inbox as inbox_module
 from pdfpipe_assets.catalog.inbox import InboxCursor, scan_inbox
 from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
-from pdfpipe_assets.defs.sensors import balanced_batches, inbox_sensor
+from pdfpipe_assets.defs.sensors import guided_batches, inbox_sensor
 from pdfpipe_assets.settings import DEFAULT_PROFILE
 
 from .conftest import corpus
@@ -64,14 +64,27 @@ def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path
         assert not _tick(instance, resource, third.cursor).run_requests
 
 
-def test_batches_fill_every_run_slot_evenly():
-    weights = {f"doc{i}": w for i, w in enumerate([100, 1, 1, 1, 1, 1, 1, 1, 50, 50, 2, 2, 2])}
-    batches = balanced_batches(weights, size=8, runs=2)
-    assert len(batches) == 2 and sorted(sum(batches, [])) == sorted(weights)
+def _simulated_slot_ends(batches, weights, runs):
+    """The run queue: each batch goes to the slot that frees first; a batch costs its weight."""
+    ends = [0] * runs
+    for batch in batches:
+        ends[ends.index(min(ends))] += sum(weights[k] for k in batch)
+    return ends
+
+
+def test_batches_come_in_waves_and_end_the_run_slots_together():
+    weights = {f"doc{i}": w for i, w in enumerate([100, 1, 1, 1, 1, 1, 1, 1, 50, 50, 2, 2, 2, 30, 20])}
+    batches = guided_batches(weights, size=8, runs=2)
+    assert sorted(sum(batches, [])) == sorted(weights)  # every document once
+    assert len(batches) == 4 and all(len(b) <= 8 for b in batches)
     loads = [sum(weights[k] for k in b) for b in batches]
-    assert max(loads) - min(loads) <= 2  # 100 alone-ish against 50 + 50
-    many = balanced_batches({str(i): 1 for i in range(230)}, size=8, runs=2)
-    assert len(many) == 30 and {len(b) for b in many} == {7, 8}
+    assert min(loads[:2]) > max(loads[2:])  # a lighter last wave
+    ends = _simulated_slot_ends(batches, weights, 2)
+    assert max(ends) - min(ends) <= 10, ends
+    many = guided_batches({str(i): 1 for i in range(230)}, size=8, runs=2)
+    assert len(many) == 30 and len(many) % 2 == 0 and all(len(b) <= 8 for b in many)
+    assert [len(b) for b in many[-2:]] == [4, 4]  # the last wave, half the others
+    assert guided_batches({"a": 5, "b": 1}, size=8, runs=2) == [["a"], ["b"]]
 
 
 def test_a_file_still_being_written_waits(inbox):

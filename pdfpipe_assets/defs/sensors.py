@@ -1,7 +1,6 @@
 """Sensors: ``inbox_sensor`` registers PDFs dropped into the inbox and requests batched runs;
 ``batch_followup_sensor`` finishes the good documents of a batch that failed for some."""
 
-
 import heapq
 from pathlib import Path
 
@@ -14,22 +13,32 @@ from .partitions import documents
 from .resources import PdfpipeResource
 
 
-def balanced_batches(weights: dict[str, int], size: int, runs: int) -> list[list[str]]:
-    """Split items into batches of at most ``size``, as many as the run slots at least (a
-    multiple of them), with about equal total weight: heaviest first into the lightest batch."""
+TAIL_WEIGHT = 0.5  # the last wave's batches, against the others
+
+
+def guided_batches(weights: dict[str, int], size: int, runs: int) -> list[list[str]]:
+    """Batches of at most ``size`` items, at least two waves of one batch per run slot, in
+    queue order: equal weights, then a last wave of half-weight batches.  Heaviest items first,
+    each into the batch that most lacks weight.  The queue gives each batch to the run slot
+    that frees first, so the small last wave evens out the slots' ends (bytes predict a
+    document's cost badly).  Few runs: each costs ~1.5 s of slot time."""
     if not weights:
         return []
-    n = len(weights)
-    count = max(-(-n // size), min(n, runs))
-    count = min(n, -(-count // runs) * runs)
-    cap = -(-n // count)
+    n, runs = len(weights), max(1, runs)
+    count = max(-(-n // size), min(n, 2 * runs))
+    count = min(n, -(-count // runs) * runs)  # whole waves
+    tail = runs if count > runs else 0
+    targets = [1.0] * (count - tail) + [TAIL_WEIGHT] * tail
+    total = sum(max(1, w) for w in weights.values())
+    scale = total / sum(targets)
     batches: list[list[str]] = [[] for _ in range(count)]
-    lightest = [(0, i) for i in range(count)]  # heap of (load, batch) over batches with room
-    for item in sorted(weights, key=lambda k: -weights[k]):
-        load, i = heapq.heappop(lightest)
+    lacking = [(-t * scale, i) for i, t in enumerate(targets)]  # heap: (-(target - load), batch)
+    heapq.heapify(lacking)
+    for item in sorted(weights, key=lambda k: (-weights[k], k)):
+        need, i = heapq.heappop(lacking)
         batches[i].append(item)
-        if len(batches[i]) < cap:
-            heapq.heappush(lightest, (load + weights[item], i))
+        if len(batches[i]) < size:
+            heapq.heappush(lacking, (need + max(1, weights[item]), i))
     return [b for b in batches if b]
 
 
@@ -47,9 +56,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     found, next_cursor = scan_inbox(ws.settings.inbox_dir, cursor)
     if not found:
         return dg.SensorResult(skip_reason=f"no new PDF in {ws.settings.inbox_dir}")
-    # Batches of about equal bytes; registered batch by batch so each batch is a key range.
+    # Shrinking batches, heaviest first; registered batch by batch so each batch is a key range.
     sizes = {str(p): p.stat().st_size for p in found}
-    plan = balanced_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
+    plan = guided_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
     ordered = [p for batch in plan for p in batch]
     registered = ws.registry.register([Path(p) for p in ordered])
     key_of = {p: entry.key for p, (entry, is_new) in zip(ordered, registered) if is_new}
