@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .budget import run_with_budget
 from .catalog import Registry
-from .contracts import LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo
+from .contracts import LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo, SpineFrames
 from .contracts.fused import StageProvenance
 from .engines.base import EngineInfo
 from .engines.pymupdf_engines import PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTextLayer
@@ -209,7 +209,7 @@ def _recognize(kind: str, pngs: list[tuple[Path, int]]):
 
 def geometry_problems(ws: Workspace, key: str) -> list[str]:
     return page_geometry_problems(
-        ws.read(key, SOURCE, SourceInfo), ws.read(key, RENDERS, RenderManifest), ws.read(key, SPINE, OcrSpine)
+        ws.read(key, SOURCE, SourceInfo), ws.read(key, RENDERS, RenderManifest), ws.read(key, SPINE, SpineFrames)
     )
 
 

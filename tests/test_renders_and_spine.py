@@ -89,6 +89,11 @@ def test_geometry_check_catches_a_portrait_landscape_mix_up(workspace):
     path.write_text(json.dumps(data))
     problems = geometry_problems(workspace, key)
     assert any("render 612.0x792.0pt" in p for p in problems), problems
+    spine_path = workspace.path(key, SPINE)  # the check reads the spine's geometry only
+    spine = json.loads(spine_path.read_text())
+    spine["pages"][0]["rotation"] = (spine["pages"][0]["rotation"] + 90) % 360
+    spine_path.write_text(json.dumps(spine))
+    assert any("rotations differ" in p for p in geometry_problems(workspace, key))
 
 
 def test_rapidocr_reads_the_scan_without_tesseract(workspace):

@@ -6,10 +6,10 @@ from .layout import Cell, LayoutOutput, Region, Table
 from .renders import PageRender, RenderManifest
 from .scholarly import Anchor, Author, Caption, Citation, Heading, Located, Reference, Scholarly
 from .source import SourceInfo, SourcePage
-from .spine import Line, OcrSpine, SpinePage, Word
+from .spine import Line, OcrSpine, SpineFrames, SpinePage, Word
 
 __all__ = [
     "SCHEMA_VERSION", "Anchor", "Author", "BBox", "Block", "Caption", "Cell", "Citation", "FusedDocument", "Heading",
     "Line", "Located", "OcrSpine", "PageRender", "Reference", "RenderManifest", "Scholarly",
-    "SourceInfo", "SourcePage", "SpinePage", "Table", "LayoutOutput", "Region", "Word",
+    "SourceInfo", "SourcePage", "SpineFrames", "SpinePage", "Table", "LayoutOutput", "Region", "Word",
 ]

@@ -48,3 +48,19 @@ class OcrSpine(BaseModel):
         for page in self.pages:
             for line in page.lines:
                 yield page.number, line
+
+
+class SpinePageFrame(BaseModel):
+    """A spine page's number and geometry, without its lines."""
+
+    number: int
+    width: float
+    height: float
+    rotation: int
+
+
+class SpineFrames(BaseModel):
+    """``spine.json`` read for its pages' geometry only, its lines and words skipped: the
+    geometry check reads this (0.1-0.3 s less per document than the whole spine)."""
+
+    pages: list[SpinePageFrame]

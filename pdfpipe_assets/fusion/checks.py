@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..contracts import OcrSpine, RenderManifest, SourceInfo
+from ..contracts import OcrSpine, RenderManifest, SourceInfo, SpineFrames
 
 TOLERANCE_PT = 0.5
 TOLERANCE_PX = 2
 
 
-def page_geometry_problems(source: SourceInfo, renders: RenderManifest, spine: OcrSpine) -> list[str]:
+def page_geometry_problems(source: SourceInfo, renders: RenderManifest, spine: OcrSpine | SpineFrames) -> list[str]:
     """Empty when page count, size and orientation agree across source, renders and spine."""
     problems = []
     counts = {"source_pdf": source.page_count, "page_renders": len(renders.pages), "ocr_spine": len(spine.pages)}
