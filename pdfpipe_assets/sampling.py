@@ -13,8 +13,9 @@ class Sampler:
     """RSS and runnable threads of this process's descendants, sampled from /proc."""
 
     interval: float = 0.05
-    # (time, rss, runnable threads, machine busy jiffies, machine total jiffies)
-    samples: list[tuple[float, int, int, float, float]] = field(default_factory=list)
+    # (time, rss, runnable threads, machine busy jiffies, machine total jiffies, runnable threads
+    # of the processes that do the documents' work: Dagster's control plane left out)
+    samples: list[tuple[float, int, int, float, float, int]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     burst_above: int = (os.cpu_count() or 1) + 1  # samples above this say which processes ran
     bursts: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
@@ -40,16 +41,18 @@ class Sampler:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(who.items(), key=lambda kv: -kv[1]))
         return f"{len(inside)} of {total} samples above {self.burst_above}; the highest, {n}: {parts}"
 
-    def figures(self, start: float = 0.0, end: float = float("inf")) -> tuple[int, int, int, float]:
-        """(peak RSS, peak and 99th-percentile runnable threads, CPU utilisation) in a window."""
+    def figures(self, start: float = 0.0, end: float = float("inf")) -> tuple[int, int, int, float, int]:
+        """(peak RSS, peak and 99th-percentile runnable threads, CPU utilisation, peak runnable
+        threads of the work processes) in a window."""
         window = [s for s in self.samples if start <= s[0] <= end]
         if len(window) < 2:
-            return 0, 0, 0, 0.0
+            return 0, 0, 0, 0.0, 0
         busy = window[-1][3] - window[0][3]
         total = window[-1][4] - window[0][4]
         runnable = sorted(s[2] for s in window)
         p99 = runnable[min(len(runnable) - 1, int(0.99 * len(runnable)))]
-        return max(s[1] for s in window), runnable[-1], p99, busy / total if total else 0.0
+        work = max(s[5] for s in window)
+        return max(s[1] for s in window), runnable[-1], p99, busy / total if total else 0.0, work
 
     def _sample(self) -> None:
         """Walk this process's descendants (not this process: the harness is not measured)
@@ -78,7 +81,8 @@ class Sampler:
             except (OSError, IndexError, ValueError):
                 continue
         now = time.time()
-        self.samples.append((now, rss, runnable, *cpu_seconds()))
+        work = sum(n for pid, n in busy.items() if self._roles.get(pid) in WORK_ROLES)
+        self.samples.append((now, rss, runnable, *cpu_seconds(), work))
         if runnable > self.burst_above:
             self.bursts.append((now, runnable, _who(busy, parent)))
 
@@ -96,6 +100,8 @@ class Sampler:
         self._thread.join()
 
 
+# Processes that do the documents' work; the rest (daemon, code server, log capture) is Dagster's.
+WORK_ROLES = {"warm process", "run process", "budget worker", "bare-loop process"}
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _ROLES = (("dagster-daemon", "daemon"), ("api grpc", "code server"), ("spawn_main", "run process"),

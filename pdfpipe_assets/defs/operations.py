@@ -233,7 +233,8 @@ def _alive(pid: int) -> bool:
 
 
 def _dead_cli_run(run: dg.DagsterRun) -> bool:
-    """A STARTED CLI run (they record their pid) whose process is gone: SIGKILL leaves it STARTED."""
+    """A STARTED run that recorded its pid (CLI runs, and runs of the warm launcher) whose
+    process is gone: SIGKILL leaves it STARTED."""
     return (
         run.status == dg.DagsterRunStatus.STARTED and "pdfpipe/pid" in run.tags
         and not _alive(int(run.tags["pdfpipe/pid"]))
