@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ LAUNCHER_TAG = "pdfpipe/launcher"  # runs forked by this launcher (not in-proces
 PACKAGE = Path(__file__).resolve().parent.parent
 ZYGOTE_MODULE = "pdfpipe_assets.launcher.zygote"
 START_TIMEOUT_S = 300  # loading the code location and the engines, on a busy machine
+INTERRUPT_EVERY_S, INTERRUPT_REPEATS = 2.0, 30  # terminate: SIGINT again until the run ends
 
 
 def code_fingerprint() -> tuple:
@@ -151,7 +153,18 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         if LAUNCHER_TAG not in run.tags or not run_process_alive(pid):
             return False
         os.kill(pid, signal.SIGINT)  # the run stops at its next checkpoint and ends CANCELED
+        threading.Thread(target=self._interrupt_until_ended, args=(run_id, pid), daemon=True).start()
         return True
+
+    def _interrupt_until_ended(self, run_id: str, pid: int) -> None:
+        """A SIGINT can land where Python drops the exception it raises (seen: inside an at-fork
+        hook while the run forked its budget worker), so repeat it until the run has ended."""
+        for _ in range(INTERRUPT_REPEATS):
+            time.sleep(INTERRUPT_EVERY_S)
+            run = self._instance.get_run_by_id(run_id)
+            if run is None or run.is_finished or not run_process_alive(pid):
+                return
+            os.kill(pid, signal.SIGINT)  # outside user code Dagster only notes it: repeats are safe
 
     @property
     def supports_check_run_worker_health(self) -> bool:
