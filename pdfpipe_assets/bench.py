@@ -3,8 +3,9 @@
     python -m pdfpipe_assets.bench [--quick] [--repeat N] [--corpus DIR]
 
 The pdfpipe modes go the way a user's documents go: PDFs are copied into the inbox, the
-Dagster daemon's ``inbox_sensor`` registers them and queues runs, the run launcher starts a
-process per run, pools cap the steps.  Only the batch size differs (1, or the profile's).
+Dagster daemon's ``inbox_sensor`` registers them and queues runs, the run launcher forks
+each run process from its warm process, pools cap the steps.  Only the batch size differs
+(1, or the profile's).
 The last line is machine-readable.
 """
 
