@@ -32,14 +32,18 @@ class Sampler:
         return ", ".join(f"{role} {s:.1f} s" for role, s in busy)
 
     def worst_burst(self, start: float = 0.0, end: float = float("inf")) -> str:
-        """'n of m samples above the limit; at the highest: who ran' within a window."""
+        """'n of m samples above the limit; at the highest: who ran', and the same for the
+        work processes' highest, within a window."""
         inside = [b for b in self.bursts if start <= b[0] <= end]
         total = sum(start <= s[0] <= end for s in self.samples)
         if not inside:
             return f"no sample of {total} above {self.burst_above}"
         _, n, who = max(inside, key=lambda b: b[1])
-        parts = ", ".join(f"{k} {v}" for k, v in sorted(who.items(), key=lambda kv: -kv[1]))
-        return f"{len(inside)} of {total} samples above {self.burst_above}; the highest, {n}: {parts}"
+        line = f"{len(inside)} of {total} samples above {self.burst_above}; the highest, {n}: {_roles_text(who)}"
+        _, _, work_who = max(inside, key=lambda b: _work(b[2]))
+        if _work(work_who) > self.burst_above:
+            line += f"; the work processes' highest, {_work(work_who)}: {_roles_text(work_who)}"
+        return line
 
     def figures(self, start: float = 0.0, end: float = float("inf")) -> tuple[int, int, int, float, int]:
         """(peak RSS, peak and 99th-percentile runnable threads, CPU utilisation, peak runnable
@@ -129,6 +133,14 @@ def _role(pid: int, parent: dict[int, int]) -> str:
     if "pdfpipe_assets.bench" in cmd:
         return "bare-loop process"
     return next((name for key, name in _ROLES if key in cmd), cmd[:40])
+
+
+def _work(who: dict[str, int]) -> int:
+    return sum(n for role, n in who.items() if role in WORK_ROLES)
+
+
+def _roles_text(who: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(who.items(), key=lambda kv: -kv[1]))
 
 
 def _who(busy: dict[int, int], parent: dict[int, int]) -> dict[str, int]:

@@ -80,7 +80,7 @@ def _status(instance, run_id):
     return instance.get_run_by_id(run_id).status
 
 
-def test_health_check_terminate_and_a_fresh_warm_process_after_a_profile_change(settings):
+def test_health_check_terminate_and_a_fresh_warm_process_when_needed(settings):
     with get_instance(settings) as instance:
         launcher = instance.run_launcher
         assert isinstance(launcher, WarmRunLauncher)
@@ -112,6 +112,16 @@ def test_health_check_terminate_and_a_fresh_warm_process_after_a_profile_change(
             launcher.launch_run(LaunchRunContext(dagster_run=fresh, workspace=None))
             assert launcher._warm.process.pid != first
             _wait(lambda: _status(instance, fresh.run_id) == dg.DagsterRunStatus.SUCCESS, 180, "the run to succeed")
+
+            # a warm process that died after the liveness check: the launch goes to a new one
+            dead = launcher._warm
+            dead.process.kill()
+            dead.process.wait()
+            dead.alive = lambda: True  # as if it died just after being checked
+            again = _run_for(instance, short_doc.key)
+            launcher.launch_run(LaunchRunContext(dagster_run=again, workspace=None))
+            assert launcher._warm is not dead
+            _wait(lambda: _status(instance, again.run_id) == dg.DagsterRunStatus.SUCCESS, 180, "the run to succeed")
 
             # in-process runs (the CLI's) are not the launcher's to judge
             assert launcher.check_run_worker_health(dg.DagsterRun(job_name="x", run_id="cli")).status == (

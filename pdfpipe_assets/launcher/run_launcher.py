@@ -31,6 +31,8 @@ from dagster._core.errors import DagsterLaunchFailedError
 from dagster._core.launcher.base import CheckRunHealthResult, LaunchRunContext, RunLauncher, WorkerStatus
 from dagster._serdes import ConfigurableClass, ConfigurableClassData, serialize_value
 
+from ..settings import DEFAULT_PROFILE
+
 PID_TAG = "pdfpipe/pid"
 LAUNCHER_TAG = "pdfpipe/launcher"  # runs forked by this launcher (not in-process CLI runs)
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -42,9 +44,8 @@ INTERRUPT_EVERY_S, INTERRUPT_REPEATS = 2.0, 30  # terminate: SIGINT again until 
 def code_fingerprint() -> tuple:
     """What the warm process loaded: pdfpipe's sources and the hardware profile file."""
     newest = max((p.stat().st_mtime_ns for p in PACKAGE.rglob("*.py")), default=0)
-    profile = os.environ.get("PDFPIPE_PROFILE")
-    stamp = Path(profile).stat().st_mtime_ns if profile and Path(profile).exists() else 0
-    return newest, profile, stamp
+    profile = Path(os.environ.get("PDFPIPE_PROFILE") or DEFAULT_PROFILE)
+    return newest, str(profile), profile.stat().st_mtime_ns if profile.exists() else 0
 
 
 def run_process_alive(pid: int) -> bool:
@@ -123,8 +124,8 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: dict[str, Any]) -> "WarmRunLauncher":
         return cls(inst_data=inst_data)
 
-    def _warm_process(self) -> WarmProcess:
-        if self._warm and (not self._warm.alive() or self._warm.fingerprint != code_fingerprint()):
+    def _warm_process(self, fresh: bool = False) -> WarmProcess:
+        if self._warm and (fresh or not self._warm.alive() or self._warm.fingerprint != code_fingerprint()):
             self._warm.stop()  # gone, or the code or profile changed since it loaded them
             self._warm = None
         if self._warm is None:
@@ -133,11 +134,17 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
 
     def launch_run(self, context: LaunchRunContext) -> None:
         run = context.dagster_run
+        ref = serialize_value(self._instance.get_ref())
         with self._lock:
-            started = self._warm is None
+            before = self._warm
             warm = self._warm_process()
-            pid = warm.fork(run.run_id, serialize_value(self._instance.get_ref()))
+            try:
+                pid = warm.fork(run.run_id, ref)
+            except OSError:  # it died since the check (a broken pipe): once more, from a new one
+                warm = self._warm_process(fresh=True)
+                pid = warm.fork(run.run_id, ref)
         self._instance.add_run_tags(run.run_id, {PID_TAG: str(pid), LAUNCHER_TAG: "warm"})
+        started = warm is not before
         note = f" (warm process {warm.process.pid} started, {warm.ready.get('threads')} threads)" if started else ""
         self._instance.report_engine_event(
             f"Forked run process {pid} from pdfpipe's warm process{note}.", run, cls=self.__class__
