@@ -11,7 +11,9 @@ bounds slow leaks.  A document refused for what it is (empty, encrypted, corrupt
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
+import multiprocessing.util  # registers its exit handler now, so that ours (below) runs first
 import os
 import resource
 import signal
@@ -132,3 +134,9 @@ def stop_workers() -> None:
     """End this process's workers; the next call forks a fresh one from the process as it is now."""
     while _WORKERS:
         _WORKERS.popitem()[1].stop()
+
+
+# At exit, close the workers' pipes (they stop on EOF) before multiprocessing's own exit handler
+# joins them after a SIGTERM, which they may ignore: Dagster maps SIGTERM to SIGINT's handler,
+# and SIGINT is ignored in a background job.  Seen: pytest hung at exit after every test passed.
+atexit.register(stop_workers)

@@ -1,12 +1,16 @@
 """A hung or runaway engine is killed by its budget and fails only its own document."""
 
 import os
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
 
 from pdfpipe_assets.budget import run_with_budget
 from pdfpipe_assets.errors import DocumentError
+from pdfpipe_assets.settings import PROJECT_ROOT
 from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, run_spine
 
 from .conftest import register
@@ -86,3 +90,21 @@ def test_a_refused_document_keeps_the_worker_and_a_crash_replaces_it():
     with pytest.raises(DocumentError, match=r"\[engine_error\] work failed: RuntimeError: MuPDF fell over"):
         run_with_budget(_crash, timeout_s=10)
     assert run_with_budget(os.getpid, timeout_s=10) != worker  # they may not be
+
+
+EXIT_WITH_SIGNALS_IGNORED = textwrap.dedent("""
+    import signal
+    from pdfpipe_assets.budget import run_with_budget
+    # as after a Dagster run in a background job: SIGTERM mapped to SIGINT's handler, ignored
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print(run_with_budget(sum, [1, 2, 3], timeout_s=30))
+""")
+
+
+def test_a_process_with_a_worker_exits_even_when_it_ignores_sigterm():
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_WITH_SIGNALS_IGNORED], capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "6", done.stderr
