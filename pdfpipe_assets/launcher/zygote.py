@@ -38,7 +38,8 @@ def preload() -> None:
 
 
 def native_threads() -> int:
-    """Threads of this process (native ones included): forking is only safe with one."""
+    """Threads of this process, native ones included, reported when it is ready: a fork copies
+    only the forking thread, so the others must be idle (here: onnxruntime's housekeeping one)."""
     return len(os.listdir("/proc/self/task"))
 
 
