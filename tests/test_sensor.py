@@ -10,7 +10,7 @@ import pytest
 from pdfpipe_assets.catalog import inbox as inbox_module
 from pdfpipe_assets.catalog.inbox import InboxCursor, scan_inbox
 from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
-from pdfpipe_assets.defs.sensors import guided_batches, inbox_sensor
+from pdfpipe_assets.defs.sensors import inbox_sensor, wave_batches
 from pdfpipe_assets.settings import DEFAULT_PROFILE
 
 from .conftest import corpus
@@ -74,17 +74,17 @@ def _simulated_slot_ends(batches, weights, runs):
 
 def test_batches_come_in_waves_and_end_the_run_slots_together():
     weights = {f"doc{i}": w for i, w in enumerate([100, 1, 1, 1, 1, 1, 1, 1, 50, 50, 2, 2, 2, 30, 20])}
-    batches = guided_batches(weights, size=8, runs=2)
+    batches = wave_batches(weights, size=8, runs=2)
     assert sorted(sum(batches, [])) == sorted(weights)  # every document once
     assert len(batches) == 4 and all(len(b) <= 8 for b in batches)
     loads = [sum(weights[k] for k in b) for b in batches]
     assert min(loads[:2]) > max(loads[2:])  # a lighter last wave
     ends = _simulated_slot_ends(batches, weights, 2)
     assert max(ends) - min(ends) <= 10, ends
-    many = guided_batches({str(i): 1 for i in range(230)}, size=8, runs=2)
+    many = wave_batches({str(i): 1 for i in range(230)}, size=8, runs=2)
     assert len(many) == 30 and len(many) % 2 == 0 and all(len(b) <= 8 for b in many)
     assert [len(b) for b in many[-2:]] == [4, 4]  # the last wave, half the others
-    assert guided_batches({"a": 5, "b": 1}, size=8, runs=2) == [["a"], ["b"]]
+    assert wave_batches({"a": 5, "b": 1}, size=8, runs=2) == [["a"], ["b"]]
 
 
 def test_a_file_still_being_written_waits(inbox):

@@ -9,6 +9,7 @@ import dagster as dg
 import yaml
 
 from ..catalog import Registry, ingest
+from ..launcher.run_launcher import PID_TAG
 from ..profiles import Profile, load_profile
 from ..settings import PROJECT_ROOT, Settings
 from ..stages import FUSED, STAGE_FILES, STAGES
@@ -119,7 +120,7 @@ def materialize_documents(
         if not queue:
             break
         batch = queue.pop(0)
-        result = execute_batch(instance, batch, {"pdfpipe/source": "cli", "pdfpipe/pid": str(os.getpid())})
+        result = execute_batch(instance, batch, {"pdfpipe/source": "cli", PID_TAG: str(os.getpid())})
         failed = failed_documents(result.all_events)
         failures.update({k: f"[{cls}] {msg}" for k, (cls, msg) in failed.items()})
         if not result.success:
@@ -236,8 +237,8 @@ def _dead_cli_run(run: dg.DagsterRun) -> bool:
     """A STARTED run that recorded its pid (CLI runs, and runs of the warm launcher) whose
     process is gone: SIGKILL leaves it STARTED."""
     return (
-        run.status == dg.DagsterRunStatus.STARTED and "pdfpipe/pid" in run.tags
-        and not _alive(int(run.tags["pdfpipe/pid"]))
+        run.status == dg.DagsterRunStatus.STARTED and PID_TAG in run.tags
+        and not _alive(int(run.tags[PID_TAG]))
     )
 
 
@@ -250,7 +251,7 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark CLI runs whose process is gone (SIGKILL, OOM) as failed, so nothing looks in flight."""
     dead = [r for r in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])) if _dead_cli_run(r)]
     for run in dead:
-        instance.report_run_failed(run, f"the process running it (pid {run.tags['pdfpipe/pid']}) is gone")
+        instance.report_run_failed(run, f"the process running it (pid {run.tags[PID_TAG]}) is gone")
     return [r.run_id for r in dead]
 
 

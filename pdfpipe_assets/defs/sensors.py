@@ -16,7 +16,7 @@ from .resources import PdfpipeResource
 TAIL_WEIGHT = 0.5  # the last wave's batches, against the others
 
 
-def guided_batches(weights: dict[str, int], size: int, runs: int) -> list[list[str]]:
+def wave_batches(weights: dict[str, int], size: int, runs: int) -> list[list[str]]:
     """Batches of at most ``size`` items, at least two waves of one batch per run slot, in
     queue order: equal weights, then a last wave of half-weight batches.  Heaviest items first,
     each into the batch that most lacks weight.  The queue gives each batch to the run slot
@@ -56,9 +56,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     found, next_cursor = scan_inbox(ws.settings.inbox_dir, cursor)
     if not found:
         return dg.SensorResult(skip_reason=f"no new PDF in {ws.settings.inbox_dir}")
-    # Shrinking batches, heaviest first; registered batch by batch so each batch is a key range.
+    # Batches in waves, heaviest first; registered batch by batch so each batch is a key range.
     sizes = {str(p): p.stat().st_size for p in found}
-    plan = guided_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
+    plan = wave_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
     ordered = [p for batch in plan for p in batch]
     registered = ws.registry.register([Path(p) for p in ordered])
     key_of = {p: entry.key for p, (entry, is_new) in zip(ordered, registered) if is_new}
