@@ -1,5 +1,5 @@
 """The warm process behind ``WarmRunLauncher``: it loads the code location and warms the
-engines once, then forks one child per run.
+engines once, then forks one child per run, which executes it (``defs/run_worker.py``).
 
 A run process started the usual way (Dagster's code server spawns a fresh interpreter) pays
 about 3 s of CPU before its first document: Dagster and the code location, PyMuPDF and its
@@ -29,9 +29,8 @@ def preload() -> None:
     profile = load_profile()
     cap_threads(profile.threads_per_worker)  # before any engine loads, as in a spawned run process
 
-    import dagster._cli.api  # noqa: F401  (the run entry point)
-
     from .. import defs  # noqa: F401  (the code location)
+    from ..defs import run_worker  # noqa: F401  (the run entry point)
     from ..stages import warm_up
 
     warm_up(profile)
@@ -41,24 +40,6 @@ def native_threads() -> int:
     """Threads of this process, native ones included, reported when it is ready: a fork copies
     only the forking thread, so the others must be idle (here: onnxruntime's housekeeping one)."""
     return len(os.listdir("/proc/self/task"))
-
-
-def run_child(run_id: str, instance_ref: str) -> int:
-    """In the forked child: execute the run the way ``dagster api execute_run`` does."""
-    from dagster import DagsterInstance
-    from dagster._cli.api import _execute_run_command_body
-    from dagster._core.instance.ref import InstanceRef
-    from dagster._serdes import deserialize_value
-    from dagster._utils.interrupts import capture_interrupts
-
-    from ..budget import stop_workers
-
-    try:
-        # SIGINT (the launcher's terminate) is noted and acted on at Dagster's checkpoints
-        with capture_interrupts(), DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef)) as instance:
-            return _execute_run_command_body(run_id, instance, lambda _event: None, set_exit_code_on_failure=False)
-    finally:
-        stop_workers()
 
 
 def _fork_run(request: dict) -> int:
@@ -72,7 +53,9 @@ def _fork_run(request: dict) -> int:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)  # the request pipe is the zygote's, not this run's
         os.dup2(2, 1)  # so is the reply pipe: the run's prints go to stderr
-        code = run_child(request["run_id"], request["instance_ref"])
+        from ..defs.run_worker import execute_run  # loaded by preload(): no import cost here
+
+        code = execute_run(request["run_id"], request["instance_ref"])
     except BaseException:  # noqa: BLE001 - the run's own failures are in its event log already
         traceback.print_exc()
     finally:
