@@ -25,7 +25,7 @@ import yaml
 
 from .catalog.inbox import SETTLE_S
 from .harness import QUICK_MAX_PAGES, corpus_files, dagster_daemon, distinct_copies, drop_and_wait
-from .sampling import Sampler
+from .sampling import Figures, Sampler
 from .settings import PROJECT_ROOT, Settings
 
 PROJECTIONS = (6_600, 500_000)
@@ -37,16 +37,14 @@ class Result:
     documents: int
     pages: int
     wall_s: float
-    peak_rss: int
-    peak_runnable: int
-    p99_runnable: int
-    cpu_util: float
-    peak_work_runnable: int  # runnable threads of the work processes alone (no control plane)
+    figures: Figures  # RSS, runnable threads, CPU utilisation
     failed: int = 0
     slots: str = ""  # where the run slots' time went (pdfpipe modes)
     harness_cpu_s: float = 0.0  # this benchmark's own sampling and polling
     bursts: str = ""  # samples with more runnable threads than cores + 1, and who ran then
+    busiest: str = ""  # the second with most runnable threads, and who held them
     cpu: str = ""  # CPU seconds by kind of process
+    engine_cpu_s: float = 0.0  # CPU seconds of the budget workers, where the engines run
 
     @property
     def pages_per_s(self) -> float:
@@ -93,9 +91,10 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
             results = list(pool.map(_bare_document, [(str(settings.data_dir), k) for k in keys]))
         wall = time.perf_counter() - start
     return Result(
-        "bare loop", len(keys), sum(p for p, _ in results), wall, *sampler.figures(),
+        "bare loop", len(keys), sum(p for p, _ in results), wall, sampler.figures(),
         failed=sum(not ok for _, ok in results), harness_cpu_s=time.process_time() - harness,
-        bursts=sampler.worst_burst(), cpu=sampler.cpu_by_role(),
+        bursts=sampler.worst_burst(), busiest=sampler.busiest_second(), cpu=sampler.cpu_by_role(),
+        engine_cpu_s=sampler.cpu_of("budget worker"),
     )
 
 
@@ -133,9 +132,11 @@ def run_pdfpipe(
         slots = slot_time(instance, profile.max_concurrent_runs).summary()
     # figures while documents were processed: the daemon's own start-up burst is not work
     return Result(
-        name, report.documents, report.pages, report.wall_s, *sampler.figures(report.first_start, report.last_end),
+        name, report.documents, report.pages, report.wall_s, sampler.figures(report.first_start, report.last_end),
         failed=report.failed, slots=slots, harness_cpu_s=harness,
-        bursts=sampler.worst_burst(report.first_start, report.last_end), cpu=sampler.cpu_by_role(),
+        bursts=sampler.worst_burst(report.first_start, report.last_end),
+        busiest=sampler.busiest_second(report.first_start, report.last_end), cpu=sampler.cpu_by_role(),
+        engine_cpu_s=sampler.cpu_of("budget worker"),
     )
 
 
@@ -161,23 +162,30 @@ def _fmt_bytes(n: int) -> str:
 
 def table(results: list[Result], bare: Result, cores: int) -> str:
     head = (
-        "| mode | docs | pages | wall s | pages/s | docs/hour | peak RSS | runnable threads peak / p99 "
-        "| work processes' peak | CPU util | vs bare |"
+        "| mode | docs | pages | wall s | pages/s | docs/hour | peak RSS | runnable threads, 1 s mean peak "
+        "| the same, work processes | instant peak / p99 | CPU util | vs bare |"
     )
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 12]
     for r in results:
+        f = r.figures
         lines.append(
             f"| {r.name} | {r.documents} | {r.pages} | {r.wall_s:.1f} | {r.pages_per_s:.2f} | {r.docs_per_hour:.0f} "
-            f"| {_fmt_bytes(r.peak_rss)} | {r.peak_runnable} / {r.p99_runnable} | {r.peak_work_runnable} | {r.cpu_util:.0%} | {r.pages_per_s / bare.pages_per_s:.2f} |"
+            f"| {_fmt_bytes(f.peak_rss)} | {f.mean_peak:.1f} | {f.work_mean_peak:.1f} "
+            f"| {f.instant_peak} / {f.instant_p99} | {f.cpu_util:.0%} | {r.pages_per_s / bare.pages_per_s:.2f} |"
         )
     lines.append("")
     for r in results:
         if r.slots:
             lines.append(f"{r.name}, run slots: {r.slots}")
     for r in results:
-        lines.append(f"{r.name}, runnable threads: {r.bursts}")
+        lines.append(f"{r.name}, runnable threads, busiest second: {r.busiest}")
+    for r in results:
+        lines.append(f"{r.name}, runnable threads, single samples: {r.bursts}")
     for r in results:
         lines.append(f"{r.name}, CPU by process (daemon start-up included): {r.cpu}")
+    # The engines do the same work in every mode: a gap is the machine's speed drifting, or contention.
+    lines.append("engine CPU (budget workers), the same work in every mode: " + "; ".join(
+        f"{r.name} {r.engine_cpu_s:.1f} s ({r.engine_cpu_s / (bare.engine_cpu_s or 1) - 1:+.0%})" for r in results))
     lines.append("the benchmark's own sampling and polling: " + "; ".join(
         f"{r.name} {r.harness_cpu_s:.1f} s CPU" for r in results))
     lines.append("")
@@ -230,11 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.sensor_files:
             tick = sensor_tick(root, args.sensor_files)
             print(f"inbox_sensor tick registering {args.sensor_files:,} new PDFs: {tick:.1f} s (limit 60 s)")
-        peak = max(r.peak_runnable for r in results[1:])
+        peak = max(r.figures.mean_peak for r in results[1:])  # the whole tree, 1 s mean (sampling.py)
         print(
             f"bench: bare={bare.pages_per_s:.2f} per_doc={per_doc} "
             f"batched={batched.pages_per_s:.2f} ratio={batched.pages_per_s / bare.pages_per_s:.2f} "
-            f"peak_threads={peak} cores={cores}"
+            f"peak_threads={peak:.1f} cores={cores}"
         )
     finally:
         if args.keep:

@@ -1,5 +1,11 @@
 """What a process tree does, sampled from /proc: RSS, runnable threads (and, in bursts above
-cores + 1, which processes ran), CPU seconds by kind of process, machine CPU utilisation."""
+cores + 1, which processes ran), CPU seconds by kind of process, machine CPU utilisation.
+
+Runnable threads are counted two ways.  The instant count (threads in state R in one sample)
+catches every wake-up: a daemon thread's millisecond heartbeat, onnxruntime spawning its pool
+at a model's load.  Overcommit is runnable threads *held* above the cores, so the target
+figure is the peak of the mean over a sliding second (what the load average measures, over
+one second instead of one minute)."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from dataclasses import dataclass, field
 class Sampler:
     """RSS and runnable threads of this process's descendants, sampled from /proc."""
 
-    interval: float = 0.05
+    interval: float = 0.1  # seconds; the sampler competes for the same cores
     # (time, rss, runnable threads, machine busy jiffies, machine total jiffies, runnable threads
     # of the processes that do the documents' work: Dagster's control plane left out)
     samples: list[tuple[float, int, int, float, float, int]] = field(default_factory=list)
@@ -20,10 +26,15 @@ class Sampler:
     burst_above: int = (os.cpu_count() or 1) + 1  # samples above this say which processes ran
     bursts: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
     cpu_ticks: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (role, CPU at last sight)
+    runnable_by_role: list[dict[str, int]] = field(default_factory=list)  # one per sample
     _roles: dict[int, str] = field(default_factory=dict)
 
+    def cpu_of(self, role: str) -> float:
+        """CPU seconds of one kind of process over the sampler's life."""
+        return sum(ticks for r, ticks in self.cpu_ticks.values() if r == role) / CLOCK_TICKS
+
     def cpu_by_role(self) -> str:
-        """CPU seconds of each kind of process over the sampler's life (a process's last < 50 ms
+        """CPU seconds of each kind of process over the sampler's life (a process's last < 0.1 s
         before it ended is missed)."""
         seconds: dict[str, float] = {}
         for role, ticks in self.cpu_ticks.values():
@@ -45,18 +56,35 @@ class Sampler:
             line += f"; the work processes' highest, {_work(work_who)}: {_roles_text(work_who)}"
         return line
 
-    def figures(self, start: float = 0.0, end: float = float("inf")) -> tuple[int, int, int, float, int]:
-        """(peak RSS, peak and 99th-percentile runnable threads, CPU utilisation, peak runnable
-        threads of the work processes) in a window."""
+    def busiest_second(self, start: float = 0.0, end: float = float("inf")) -> str:
+        """Which processes held the runnable threads in the second with the highest mean."""
+        inside = [i for i, s in enumerate(self.samples) if start <= s[0] <= end]
+        if not inside:
+            return "no samples"
+        mean, first, last = _best_window(self.samples[inside[0]:inside[-1] + 1], 2)
+        window = self.runnable_by_role[inside[0] + first:inside[0] + last + 1]
+        roles: dict[str, float] = {}
+        for by_role in window:
+            for role, n in by_role.items():
+                roles[role] = roles.get(role, 0.0) + n / len(window)
+        at = self.samples[inside[0] + last][0] - self.samples[inside[0]][0]
+        parts = ", ".join(f"{role} {n:.1f}" for role, n in sorted(roles.items(), key=lambda kv: -kv[1]) if n >= 0.05)
+        return f"{mean:.1f} in the second ending {at:.0f} s in: {parts}"
+
+    def figures(self, start: float = 0.0, end: float = float("inf")) -> "Figures":
+        """The figures of the samples inside a window of time."""
         window = [s for s in self.samples if start <= s[0] <= end]
         if len(window) < 2:
-            return 0, 0, 0, 0.0, 0
+            return Figures(0, 0.0, 0.0, 0, 0, 0.0)
         busy = window[-1][3] - window[0][3]
         total = window[-1][4] - window[0][4]
         runnable = sorted(s[2] for s in window)
-        p99 = runnable[min(len(runnable) - 1, int(0.99 * len(runnable)))]
-        work = max(s[5] for s in window)
-        return max(s[1] for s in window), runnable[-1], p99, busy / total if total else 0.0, work
+        return Figures(
+            peak_rss=max(s[1] for s in window),
+            mean_peak=_peak_mean(window, 2), work_mean_peak=_peak_mean(window, 5),
+            instant_peak=runnable[-1], instant_p99=runnable[min(len(runnable) - 1, int(0.99 * len(runnable)))],
+            cpu_util=busy / total if total else 0.0,
+        )
 
     def _sample(self) -> None:
         """Walk this process's descendants (not this process: the harness is not measured)
@@ -87,6 +115,10 @@ class Sampler:
         now = time.time()
         work = sum(n for pid, n in busy.items() if self._roles.get(pid) in WORK_ROLES)
         self.samples.append((now, rss, runnable, *cpu_seconds(), work))
+        by_role: dict[str, int] = {}
+        for pid, n in busy.items():
+            by_role[self._roles[pid]] = by_role.get(self._roles[pid], 0) + n
+        self.runnable_by_role.append(by_role)
         if runnable > self.burst_above:
             self.bursts.append((now, runnable, _who(busy, parent)))
 
@@ -102,6 +134,37 @@ class Sampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+@dataclass
+class Figures:
+    peak_rss: int
+    mean_peak: float  # runnable threads, peak of the mean over a sliding second: the target figure
+    work_mean_peak: float  # the same for the work processes alone (no control plane)
+    instant_peak: int  # runnable threads in one sample
+    instant_p99: int
+    cpu_util: float  # machine CPU utilisation
+
+
+MEAN_WINDOW_S = 1.0
+
+
+def _peak_mean(samples: list[tuple], column: int) -> float:
+    return _best_window(samples, column)[0]
+
+
+def _best_window(samples: list[tuple], column: int) -> tuple[float, int, int]:
+    """(highest mean of ``column`` over MEAN_WINDOW_S of consecutive samples, its first and
+    last sample).  A window shorter than that, at the start, is not judged."""
+    best, total, first = (0.0, 0, 0), 0, 0
+    for i, sample in enumerate(samples):
+        total += sample[column]
+        while sample[0] - samples[first][0] > MEAN_WINDOW_S:
+            total -= samples[first][column]
+            first += 1
+        if sample[0] - samples[0][0] >= MEAN_WINDOW_S and total / (i - first + 1) > best[0]:
+            best = (total / (i - first + 1), first, i)
+    return best
 
 
 # Processes that do the documents' work; the rest (daemon, code server, log capture) is Dagster's.
