@@ -156,6 +156,17 @@ def sensor_tick(root: Path, count: int) -> float:
     return time_inbox_tick(Settings(data))
 
 
+DRIFT_LIMIT = 0.05  # engine CPU may differ this much between modes before the ratio is flagged
+
+
+def equal_speed_ratio(r: Result, bare: Result) -> float:
+    """pages/s against the bare loop's, as if the machine had run both at the same speed: the
+    engines do the same work in every mode, so their CPU seconds measure the machine's speed.
+    (It also hides any slowdown pdfpipe would cause inside the engines: read it beside the raw
+    ratio.)"""
+    return r.pages_per_s / bare.pages_per_s * r.engine_cpu_s / (bare.engine_cpu_s or 1)
+
+
 def _fmt_bytes(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
@@ -186,6 +197,12 @@ def table(results: list[Result], bare: Result, cores: int) -> str:
     # The engines do the same work in every mode: a gap is the machine's speed drifting, or contention.
     lines.append("engine CPU (budget workers), the same work in every mode: " + "; ".join(
         f"{r.name} {r.engine_cpu_s:.1f} s ({r.engine_cpu_s / (bare.engine_cpu_s or 1) - 1:+.0%})" for r in results))
+    lines.append("at equal engine speed (vs bare scaled by the mode's engine CPU over the bare loop's): " + "; ".join(
+        f"{r.name} {equal_speed_ratio(r, bare):.2f}" for r in results[1:]))
+    drift = max(abs(r.engine_cpu_s / (bare.engine_cpu_s or 1) - 1) for r in results)
+    if drift > DRIFT_LIMIT:
+        lines.append(f"the engines' CPU for the same work differs by {drift:.0%} between modes: the machine's "
+                     "speed drifted, so 'vs bare' compares two machines; rerun, or read the equal-speed line")
     lines.append("the benchmark's own sampling and polling: " + "; ".join(
         f"{r.name} {r.harness_cpu_s:.1f} s CPU" for r in results))
     lines.append("")
