@@ -56,9 +56,14 @@ class Result:
 
 
 def _bare_worker_init(threads: int) -> None:
+    """As the warm process does: cap threads, then load the engines before any work, so that
+    no engine is first imported inside a budget worker under its memory cap."""
     from .engines.threads import cap_threads
+    from .profiles import load_profile
+    from .stages import warm_up
 
     cap_threads(threads)
+    warm_up(load_profile())
 
 
 def _bare_document(args) -> tuple[int, bool]:
@@ -164,7 +169,7 @@ def equal_speed_ratio(r: Result, bare: Result) -> float:
     engines do the same work in every mode, so their CPU seconds measure the machine's speed.
     (It also hides any slowdown pdfpipe would cause inside the engines: read it beside the raw
     ratio.)"""
-    return r.pages_per_s / bare.pages_per_s * r.engine_cpu_s / (bare.engine_cpu_s or 1)
+    return r.pages_per_s / (bare.pages_per_s or 1) * r.engine_cpu_s / (bare.engine_cpu_s or 1)
 
 
 def _fmt_bytes(n: int) -> str:
@@ -182,8 +187,12 @@ def table(results: list[Result], bare: Result, cores: int) -> str:
         lines.append(
             f"| {r.name} | {r.documents} | {r.pages} | {r.wall_s:.1f} | {r.pages_per_s:.2f} | {r.docs_per_hour:.0f} "
             f"| {_fmt_bytes(f.peak_rss)} | {f.mean_peak:.1f} | {f.work_mean_peak:.1f} "
-            f"| {f.instant_peak} / {f.instant_p99} | {f.cpu_util:.0%} | {r.pages_per_s / bare.pages_per_s:.2f} |"
+            f"| {f.instant_peak} / {f.instant_p99} | {f.cpu_util:.0%} | {r.pages_per_s / (bare.pages_per_s or 1):.2f} |"
         )
+    failed = [f"{r.name} {r.failed}" for r in results if r.failed]
+    if failed:
+        lines.append("")
+        lines.append("DOCUMENTS FAILED (their pages are not counted): " + "; ".join(failed))
     lines.append("")
     for r in results:
         if r.slots:
@@ -258,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         peak = max(r.figures.mean_peak for r in results[1:])  # the whole tree, 1 s mean (sampling.py)
         print(
             f"bench: bare={bare.pages_per_s:.2f} per_doc={per_doc} "
-            f"batched={batched.pages_per_s:.2f} ratio={batched.pages_per_s / bare.pages_per_s:.2f} "
+            f"batched={batched.pages_per_s:.2f} ratio={batched.pages_per_s / (bare.pages_per_s or 1):.2f} "
             f"peak_threads={peak:.1f} cores={cores}"
         )
     finally:

@@ -26,8 +26,11 @@ MAX_CALLS = 200
 def _serve(conn, parent_end, memory_mb):
     parent_end.close()  # else the worker would never see EOF when its parent dies
     if memory_mb:
+        # RLIMIT_DATA (heap and writable private mappings), not RLIMIT_AS: allocators reserve
+        # address space they never write, in proportion to the machine (DuckDB: 4.3 GiB on a
+        # 128 GiB node; CUDA far more), so an address-space cap fails every call on big nodes.
         limit = memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     while True:
         try:
             message = conn.recv()
@@ -54,7 +57,7 @@ def _serve(conn, parent_end, memory_mb):
 
 
 class BudgetWorker:
-    """One forked worker process with an address-space cap; ``call`` runs one function in it."""
+    """One forked worker process with a memory cap; ``call`` runs one function in it."""
 
     def __init__(self, memory_mb: int | None):
         self.memory_mb = memory_mb

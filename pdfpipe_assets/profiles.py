@@ -23,7 +23,7 @@ class Budget(BaseModel):
 
     base_s: float = Field(60, description="seconds every document gets")
     per_page_s: float = Field(20, description="seconds added per page")
-    memory_mb: int | None = Field(4096, description="address-space cap of the child; empty: none")
+    memory_mb: int | None = Field(4096, description="cap on the writable memory (RLIMIT_DATA) of the child; empty: none")
     max_pages: int = Field(5000, description="documents with more pages fail as suspicious")
 
     def seconds(self, pages: int) -> float:

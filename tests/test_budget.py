@@ -1,5 +1,6 @@
 """A hung or runaway engine is killed by its budget and fails only its own document."""
 
+import mmap
 import os
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from pdfpipe_assets.budget import run_with_budget
+from pdfpipe_assets.budget import run_with_budget, stop_workers
 from pdfpipe_assets.errors import DocumentError
 from pdfpipe_assets.settings import PROJECT_ROOT
 from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, run_spine
@@ -37,6 +38,24 @@ def test_a_runaway_allocation_hits_the_memory_cap():
     with pytest.raises(DocumentError) as err:
         run_with_budget(_allocate_2_gib, timeout_s=30, memory_mb=512, what="a pixel bomb")
     assert err.value.failure_class == "out_of_memory"
+
+
+def _allocate_64_mib() -> int:
+    return len(bytearray(64 * 2**20))
+
+
+def test_address_space_reserved_before_the_fork_does_not_count_against_the_cap():
+    """DuckDB reserves address space in proportion to the machine's memory: 0.65 GiB here,
+    4.3 GiB on a 128 GiB machine (seen on a lent 16-core one, where an address-space cap
+    failed every document whose worker was forked after the catalog opened).  The cap
+    counts memory that can be written, so such a reservation costs nothing."""
+    stop_workers()  # the next call forks a worker from this process as it is now
+    reserved = mmap.mmap(-1, 6 * 2**30, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+    try:
+        assert run_with_budget(_allocate_64_mib, timeout_s=30, memory_mb=2048) == 64 * 2**20
+    finally:
+        reserved.close()
+        stop_workers()
 
 
 def test_results_and_document_errors_cross_the_process_boundary():
@@ -94,7 +113,7 @@ def test_a_refused_document_keeps_the_worker_and_a_crash_replaces_it():
 
 EXIT_WITH_SIGNALS_IGNORED = textwrap.dedent("""
     import signal
-    from pdfpipe_assets.budget import run_with_budget
+    from pdfpipe_assets.budget import run_with_budget, stop_workers
     # as after a Dagster run in a background job: SIGTERM mapped to SIGINT's handler, ignored
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
