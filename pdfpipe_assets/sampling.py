@@ -81,7 +81,7 @@ class Sampler:
         runnable = sorted(s[2] for s in window)
         return Figures(
             peak_rss=max(s[1] for s in window),
-            mean_peak=_peak_mean(window, 2), work_mean_peak=_peak_mean(window, 5),
+            mean_peak=_best_window(window, 2)[0], work_mean_peak=_best_window(window, 5)[0],
             instant_peak=runnable[-1], instant_p99=runnable[min(len(runnable) - 1, int(0.99 * len(runnable)))],
             cpu_util=busy / total if total else 0.0,
         )
@@ -147,10 +147,6 @@ class Figures:
 
 
 MEAN_WINDOW_S = 1.0
-
-
-def _peak_mean(samples: list[tuple], column: int) -> float:
-    return _best_window(samples, column)[0]
 
 
 def _best_window(samples: list[tuple], column: int) -> tuple[float, int, int]:
