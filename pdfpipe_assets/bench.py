@@ -164,12 +164,17 @@ def sensor_tick(root: Path, count: int) -> float:
 DRIFT_LIMIT = 0.05  # engine CPU may differ this much between modes before the ratio is flagged
 
 
+def engine_drift(r: Result, bare: Result) -> float:
+    """How much more engine CPU a mode spent than the bare loop on the same work (0.1: 10%)."""
+    return r.engine_cpu_s / (bare.engine_cpu_s or 1) - 1
+
+
 def equal_speed_ratio(r: Result, bare: Result) -> float:
     """pages/s against the bare loop's, as if the machine had run both at the same speed: the
     engines do the same work in every mode, so their CPU seconds measure the machine's speed.
     (It also hides any slowdown pdfpipe would cause inside the engines: read it beside the raw
     ratio.)"""
-    return r.pages_per_s / (bare.pages_per_s or 1) * r.engine_cpu_s / (bare.engine_cpu_s or 1)
+    return r.pages_per_s / (bare.pages_per_s or 1) * (1 + engine_drift(r, bare))
 
 
 def _fmt_bytes(n: int) -> str:
@@ -205,10 +210,10 @@ def table(results: list[Result], bare: Result, cores: int) -> str:
         lines.append(f"{r.name}, CPU by process (daemon start-up included): {r.cpu}")
     # The engines do the same work in every mode: a gap is the machine's speed drifting, or contention.
     lines.append("engine CPU (budget workers), the same work in every mode: " + "; ".join(
-        f"{r.name} {r.engine_cpu_s:.1f} s ({r.engine_cpu_s / (bare.engine_cpu_s or 1) - 1:+.0%})" for r in results))
+        f"{r.name} {r.engine_cpu_s:.1f} s ({engine_drift(r, bare):+.0%})" for r in results))
     lines.append("at equal engine speed (vs bare scaled by the mode's engine CPU over the bare loop's): " + "; ".join(
         f"{r.name} {equal_speed_ratio(r, bare):.2f}" for r in results[1:]))
-    drift = max(abs(r.engine_cpu_s / (bare.engine_cpu_s or 1) - 1) for r in results)
+    drift = max(abs(engine_drift(r, bare)) for r in results)
     if drift > DRIFT_LIMIT:
         lines.append(f"the engines' CPU for the same work differs by {drift:.0%} between modes: the machine's "
                      "speed drifted, so 'vs bare' compares two machines; rerun, or read the equal-speed line")

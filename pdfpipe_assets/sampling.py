@@ -24,7 +24,6 @@ class Sampler:
     samples: list[tuple[float, int, int, float, float, int]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     burst_above: int = (os.cpu_count() or 1) + 1  # samples above this say which processes ran
-    bursts: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
     cpu_ticks: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (role, CPU at last sight)
     runnable_by_role: list[dict[str, int]] = field(default_factory=list)  # one per sample
     _roles: dict[int, str] = field(default_factory=dict)
@@ -45,13 +44,13 @@ class Sampler:
     def worst_burst(self, start: float = 0.0, end: float = float("inf")) -> str:
         """'n of m samples above the limit; at the highest: who ran', and the same for the
         work processes' highest, within a window."""
-        inside = [b for b in self.bursts if start <= b[0] <= end]
-        total = sum(start <= s[0] <= end for s in self.samples)
+        window = [(s[2], who) for s, who in zip(self.samples, self.runnable_by_role) if start <= s[0] <= end]
+        inside = [(n, who) for n, who in window if n > self.burst_above]
         if not inside:
-            return f"no sample of {total} above {self.burst_above}"
-        _, n, who = max(inside, key=lambda b: b[1])
-        line = f"{len(inside)} of {total} samples above {self.burst_above}; the highest, {n}: {_roles_text(who)}"
-        _, _, work_who = max(inside, key=lambda b: _work(b[2]))
+            return f"no sample of {len(window)} above {self.burst_above}"
+        n, who = max(inside, key=lambda b: b[0])
+        line = f"{len(inside)} of {len(window)} samples above {self.burst_above}; the highest, {n}: {_roles_text(who)}"
+        _, work_who = max(inside, key=lambda b: _work(b[1]))
         if _work(work_who) > self.burst_above:
             line += f"; the work processes' highest, {_work(work_who)}: {_roles_text(work_who)}"
         return line
@@ -113,14 +112,11 @@ class Sampler:
             except (OSError, IndexError, ValueError):
                 continue
         now = time.time()
-        work = sum(n for pid, n in busy.items() if self._roles.get(pid) in WORK_ROLES)
-        self.samples.append((now, rss, runnable, *cpu_seconds(), work))
         by_role: dict[str, int] = {}
         for pid, n in busy.items():
             by_role[self._roles[pid]] = by_role.get(self._roles[pid], 0) + n
+        self.samples.append((now, rss, runnable, *cpu_seconds(), _work(by_role)))
         self.runnable_by_role.append(by_role)
-        if runnable > self.burst_above:
-            self.bursts.append((now, runnable, _who(busy, parent)))
 
     def __enter__(self):
         def loop():
@@ -200,14 +196,6 @@ def _work(who: dict[str, int]) -> int:
 
 def _roles_text(who: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(who.items(), key=lambda kv: -kv[1]))
-
-
-def _who(busy: dict[int, int], parent: dict[int, int]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for pid, n in busy.items():
-        role = _role(pid, parent)
-        out[role] = out.get(role, 0) + n
-    return out
 
 
 def _task_children(pid: int, tids: list[str]) -> list[int]:
