@@ -133,6 +133,16 @@ def run_with_budget(fn, *args, timeout_s: float, memory_mb: int | None = None, w
     return worker.call(fn, *args, timeout_s=timeout_s, what=what)
 
 
+def kill_workers() -> None:
+    """SIGKILL this process's workers at once (an interrupted command that exits without waiting)."""
+    for worker in _WORKERS.values():
+        if worker.process is not None and worker.process.pid:
+            try:
+                os.kill(worker.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def stop_workers() -> None:
     """End this process's workers; the next call forks a fresh one from the process as it is now."""
     while _WORKERS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -36,13 +37,17 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_run(args, settings: Settings) -> int:
+    from .defs.liveness import free_dead_slots
     from .defs.operations import get_instance, materialize_documents, register
     from .defs.pools import apply_profile
+    from .defs.watchdog import describe
     from .profiles import load_profile
 
     paths = [Path(p) for p in args.paths] or [SAMPLES]
     with get_instance(settings) as instance:
         apply_profile(instance, load_profile())
+        for holder in free_dead_slots(instance):
+            print(describe(holder))
         keys = list(dict.fromkeys(entry.key for entry, _ in register(instance, settings, paths)))
         print(f"materializing {len(keys)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
         outcomes = materialize_documents(instance, keys, load_profile().batch_size)
@@ -60,13 +65,15 @@ def cmd_run(args, settings: Settings) -> int:
 
 def cmd_status(args, settings: Settings) -> int:
     from .defs.operations import get_instance
+    from .catalog import Registry
     from .defs.status import collect
 
     with get_instance(settings) as instance:
-        st = collect(instance, args.stuck_after)
+        st = collect(instance, args.stuck_after, Registry(settings.registry_path))
+    bad = 1 if st.stuck_runs or st.wedged_pools else 0
     if args.json:
         print(json.dumps(st.to_dict(), indent=1))
-        return 1 if st.stuck_runs else 0
+        return bad
     print(f"documents registered: {st.documents}")
     print(f"{'stage':18} {'done':>6} {'failed':>6} {'running':>7} {'missing':>7}")
     for stage, c in st.stages.items():
@@ -76,23 +83,34 @@ def cmd_status(args, settings: Settings) -> int:
     print("pools: " + ", ".join(f"{p['pool']} {p['active']}/{limits[p['pool']]}" for p in st.pools))
     for run in st.stuck_runs:
         print(f"STUCK run {run['run_id']} ({run['job']}): no event for {run['silent_s']} s")
+    for holder in st.dead_slot_holders:
+        pools = ", ".join(holder["pools"]) or "no slot, a pending claim"
+        print(f"LEAKED slots of run {holder['run_id']} ({pools}): {holder['why']}; `pdfpipe resume` frees them")
+    for pool, runs in st.wedged_pools.items():
+        print(f"WEDGED pool {pool}: every slot is held by a dead run ({', '.join(runs)})")
+    if st.inbox_refused:
+        print(f"inbox refused {st.inbox_refused} files; newest:")
+        for item in st.inbox_refused_newest[:5]:
+            print(f"  {item['name']}: {item['reason']}")
     if st.failure_classes:
         print("failure classes: " + ", ".join(f"{k} {v}" for k, v in st.failure_classes.items()))
     if args.failed:
         for item in st.failed:
             print(f"FAILED {item['key']}  {item['stage']}  [{item['class']}] {item['message']}")
-    return 1 if st.stuck_runs else 0
+    return bad
 
 
 def cmd_resume(args, settings: Settings) -> int:
     from .defs.followup import missing_stages
-    from .defs.operations import fail_dead_runs, get_instance, materialize_documents, sweep_if_idle
+    from .defs.liveness import free_dead_slots
+    from .defs.operations import get_instance, materialize_documents, sweep_if_idle
     from .defs.partitions import documents
+    from .defs.watchdog import describe
     from .profiles import load_profile
 
     with get_instance(settings) as instance:
-        for run_id in fail_dead_runs(instance):
-            print(f"run {run_id} lost its process: marked failed")
+        for holder in free_dead_slots(instance):  # before planning: a leaked slot would wedge it
+            print(describe(holder))
         swept = sweep_if_idle(instance, settings)
         if swept:
             print(f"removed {len(swept)} partial artifacts left by a killed run")
@@ -253,13 +271,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(fn=cmd_dev)
     args = parser.parse_args(argv)
+    # SIGTERM stops a command as Ctrl-C does: runs in flight are canceled and their slots freed
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     from .engines.threads import cap_threads
     from .profiles import load_profile
 
     cap_threads(load_profile().threads_per_worker)
     settings = Settings.from_env()
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
-    return args.fn(args, settings)
+    try:
+        return args.fn(args, settings)
+    except KeyboardInterrupt:
+        from .budget import kill_workers
+
+        kill_workers()
+        print("pdfpipe: interrupted; the run in flight was canceled and its slots freed", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)  # the canceled run's thread may be inside an engine: do not wait for it
 
 
 if __name__ == "__main__":

@@ -62,6 +62,11 @@ def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path
             e.key for e in workspace.registry.all() if e.file_name == "new.pdf"
         ]
         assert not _tick(instance, resource, third.cursor).run_requests
+    total, refused = workspace.registry.refused()
+    reasons = {name: why for name, why, _ in refused}
+    assert total == 4 and set(reasons) == {"notes.txt", ".partial.pdf", "link.pdf", "same bytes.pdf"}
+    assert "symbolic link" in reasons["link.pdf"] and "hidden" in reasons[".partial.pdf"]
+    assert reasons["same bytes.pdf"].startswith("same bytes as the registered document scan-one-")
 
 
 def _simulated_slot_ends(batches, weights, runs):
@@ -89,7 +94,7 @@ def test_batches_come_in_waves_and_end_the_run_slots_together():
 
 def test_a_file_still_being_written_waits(inbox):
     (inbox / "growing.pdf").write_bytes(b"%PDF-1.7\n")
-    found, cursor = scan_inbox(inbox, InboxCursor(), now=time.time())
-    assert found == [] and cursor == InboxCursor()
-    found, cursor = scan_inbox(inbox, InboxCursor(), now=time.time() + 5)
-    assert [p.name for p in found] == ["growing.pdf"] and cursor.names == ["growing.pdf"]
+    scan = scan_inbox(inbox, InboxCursor(), now=time.time())
+    assert scan.ready == [] and scan.cursor == InboxCursor()
+    scan = scan_inbox(inbox, InboxCursor(), now=time.time() + 5)
+    assert [p.name for p in scan.ready] == ["growing.pdf"] and scan.cursor.names == ["growing.pdf"]

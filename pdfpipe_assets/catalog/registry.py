@@ -23,6 +23,11 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 VARCHAR NOT NULL UNIQUE,
     size_bytes BIGINT NOT NULL,
     registered_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refused (
+    name VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    refused_at TIMESTAMPTZ NOT NULL
 )
 """
 LOCK_RETRY_S = 30.0
@@ -109,6 +114,26 @@ class Registry:
                 "SELECT * FROM documents WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(keys)]
             ).fetchall()
         return {row[0]: _entry(row) for row in rows}
+
+    def refuse(self, items: list[tuple[str, str]]) -> None:
+        """Record inbox files that were not registered, with the reason, so none vanishes silently."""
+        if not items:
+            return
+        names, reasons = (list(col) for col in zip(*items))
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO refused SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), ?",
+                [names, reasons, datetime.now(timezone.utc)],
+            )
+
+    def refused(self, limit: int = 20) -> tuple[int, list[tuple[str, str, datetime]]]:
+        """How many inbox files were refused, and the newest ``limit`` of them."""
+        with self._connect(read_only=True) as con:
+            total = con.execute("SELECT count(*) FROM refused").fetchone()[0]
+            rows = con.execute(
+                "SELECT name, reason, refused_at FROM refused ORDER BY refused_at DESC, name LIMIT ?", [limit]
+            ).fetchall()
+        return total, rows
 
     def all(self) -> list[DocumentEntry]:
         with self._connect(read_only=True) as con:

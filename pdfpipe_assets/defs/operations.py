@@ -2,18 +2,23 @@
 
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import yaml
+from dagster._core.utils import make_new_run_id
 
 from ..catalog import Registry, ingest
 from ..launcher.run_launcher import PID_TAG
 from ..profiles import Profile, load_profile
 from ..settings import PROJECT_ROOT, Settings
 from ..stages import FUSED, STAGE_FILES, STAGES
+from . import claim_wait
 from .followup import Batch, contiguous_batches, failed_documents, plan_followups
+from .liveness import ACTIVE, live_runs
+from .watchdog import SlotWatchdog
 from .partitions import documents
 
 
@@ -47,6 +52,7 @@ def fresh_postgres_database(url: str, name: str) -> str:
 
 def prepare_dagster_home(settings: Settings, profile: Profile | None = None) -> Path:
     """Use $DAGSTER_HOME if set; else $PDFPIPE_DATA/dagster_home with the repo's dagster.yaml."""
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)  # "drop PDFs here" works at once
     if os.environ.get("DAGSTER_HOME"):
         return Path(os.environ["DAGSTER_HOME"])
     home = settings.dagster_home
@@ -94,13 +100,51 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def execute_batch(instance: dg.DagsterInstance, batch: Batch, tags: dict | None = None):
-    """One in-process run of ``process_documents`` over a batch's keys and stages."""
+    """One in-process run of ``process_documents`` over a batch's keys and stages.
+
+    The run executes in a worker thread.  Dagster holds back SIGINT and SIGTERM in the main
+    thread during a run and acts on them only inside user code, where the assets' retry policy
+    turns them into retries, so a run waiting for a pool slot could not be stopped.  Here the
+    main thread keeps the signals: interrupted, it marks the run canceled, frees every slot and
+    claim the run held, and re-raises, and the command exits."""
     from .definitions import defs
 
+    claim_wait.install()
+    run_id = make_new_run_id()
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = _execute(defs, instance, batch, tags, run_id)
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread
+            outcome["error"] = err
+
+    worker = threading.Thread(target=target, name=f"pdfpipe-run-{run_id[:8]}", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.5)
+    except KeyboardInterrupt:
+        release_run(instance, run_id)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def release_run(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Cancel a run of this process that did not finish, and free its slots."""
+    run = instance.get_run_by_id(run_id)
+    if run is not None and not run.is_finished:
+        instance.report_run_canceled(run, "pdfpipe was interrupted while running it")
+    instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+
+
+def _execute(defs, instance: dg.DagsterInstance, batch: Batch, tags: dict | None, run_id: str):
     job = defs.resolve_job_def("process_documents")
     single = len(batch.keys) == 1
     return job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET,
+        instance=instance, raise_on_error=False, run_config=QUIET, run_id=run_id,
         partition_key=batch.keys[0] if single else None,
         asset_selection=batch.asset_selection if batch.stages != tuple(STAGES) else None,
         tags={**(tags or {}), **({} if single else batch.tags())},
@@ -116,23 +160,28 @@ def materialize_documents(
     work = work if work is not None else {k: tuple(STAGES) for k in keys}
     queue = contiguous_batches(order, work, batch_size)
     failures: dict[str, str] = {}
-    for _ in range(len(STAGES) * max(1, len(queue))):  # every follow-up gets a stage further
-        if not queue:
-            break
-        batch = queue.pop(0)
-        result = execute_batch(instance, batch, {"pdfpipe/source": "cli", PID_TAG: str(os.getpid())})
-        failed = failed_documents(result.all_events)
-        failures.update({k: f"[{cls}] {msg}" for k, (cls, msg) in failed.items()})
-        if not result.success:
-            if not failed:  # a failure that names no document (a crash): report it on all
-                failures.update({k: _failure_message(result) for k in batch.keys})
-                continue
-            queue += plan_followups(instance, list(batch.keys), failed, batch_size)
+    with SlotWatchdog():
+        for _ in range(len(STAGES) * max(1, len(queue))):  # every follow-up gets a stage further
+            if not queue:
+                break
+            _run_one(instance, queue, failures, batch_size)
     done = instance.get_status_by_partition(dg.AssetKey(FUSED), keys, documents) or {}
     return [
         DocumentOutcome(k, done.get(k) == dg.AssetPartitionStatus.MATERIALIZED, failures.get(k, "ok"))
         for k in keys
     ]
+
+
+def _run_one(instance: dg.DagsterInstance, queue: list[Batch], failures: dict[str, str], batch_size: int) -> None:
+    batch = queue.pop(0)
+    result = execute_batch(instance, batch, {"pdfpipe/source": "cli", PID_TAG: str(os.getpid())})
+    failed = failed_documents(result.all_events)
+    failures.update({k: f"[{cls}] {msg}" for k, (cls, msg) in failed.items()})
+    if not result.success:
+        if not failed:  # a failure that names no document (a crash): report it on all
+            failures.update({k: _failure_message(result) for k in batch.keys})
+            return
+        queue += plan_followups(instance, list(batch.keys), failed, batch_size)
 
 
 def materialized_fused(instance: dg.DagsterInstance) -> list[str]:
@@ -168,10 +217,6 @@ class RunReport:
     @property
     def finished(self) -> bool:
         return self.documents > 0 and self.active_runs == 0 and self.materialized + self.failed >= self.documents
-
-
-ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-          dg.DagsterRunStatus.STARTED]
 
 
 def active_runs(instance: dg.DagsterInstance) -> int:
@@ -221,38 +266,6 @@ def time_inbox_tick(settings: Settings) -> float:
     if not result.dynamic_partitions_requests:
         raise RuntimeError("the timed sensor tick registered nothing")
     return seconds
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _dead_cli_run(run: dg.DagsterRun) -> bool:
-    """A STARTED run that recorded its pid (CLI runs, and runs of the warm launcher) whose
-    process is gone: SIGKILL leaves it STARTED."""
-    return (
-        run.status == dg.DagsterRunStatus.STARTED and PID_TAG in run.tags
-        and not _alive(int(run.tags[PID_TAG]))
-    )
-
-
-def live_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
-    """Runs that may still write: queued, starting, or started with a live process."""
-    return [r for r in instance.get_runs(dg.RunsFilter(statuses=ACTIVE)) if not _dead_cli_run(r)]
-
-
-def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark CLI runs whose process is gone (SIGKILL, OOM) as failed, so nothing looks in flight."""
-    dead = [r for r in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])) if _dead_cli_run(r)]
-    for run in dead:
-        instance.report_run_failed(run, f"the process running it (pid {run.tags[PID_TAG]}) is gone")
-    return [r.run_id for r in dead]
 
 
 def sweep_if_idle(instance: dg.DagsterInstance, settings: Settings) -> list[Path]:

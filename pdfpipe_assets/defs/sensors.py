@@ -52,24 +52,35 @@ def batch_request(keys: list[str]) -> dg.RunRequest:
 @dg.sensor(job=process_documents, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) -> dg.SensorResult:
     ws = pdfpipe.workspace()
-    cursor = InboxCursor.parse(context.cursor)
-    found, next_cursor = scan_inbox(ws.settings.inbox_dir, cursor)
-    if not found:
+    ws.settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    scan = scan_inbox(ws.settings.inbox_dir, InboxCursor.parse(context.cursor))
+    found = scan.ready
+    if not found and not scan.refused:
         return dg.SensorResult(skip_reason=f"no new PDF in {ws.settings.inbox_dir}")
     # Batches in waves, heaviest first; registered batch by batch so each batch is a key range.
     sizes = {str(p): p.stat().st_size for p in found}
     plan = wave_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
     ordered = [p for batch in plan for p in batch]
-    registered = ws.registry.register([Path(p) for p in ordered])
+    registered = ws.registry.register([Path(p) for p in ordered]) if ordered else []
     key_of = {p: entry.key for p, (entry, is_new) in zip(ordered, registered) if is_new}
+    refused = scan.refused + [
+        (Path(p).name, f"same bytes as the registered document {entry.key}")
+        for p, (entry, is_new) in zip(ordered, registered) if not is_new
+    ]
+    ws.registry.refuse(refused)
+    for name, why in refused:
+        context.log.warning(f"inbox refused {name}: {why}")
     batches = [[key_of[p] for p in batch if p in key_of] for batch in plan]
     batches = [b for b in batches if b]
     new_keys = [k for b in batches for k in b]
-    context.log.info(f"inbox: {len(found)} files, {len(new_keys)} new documents, {len(batches)} runs")
+    context.log.info(
+        f"inbox: {len(found)} PDFs, {len(new_keys)} new documents, {len(batches)} runs, {len(refused)} refused"
+    )
     return dg.SensorResult(
         run_requests=[batch_request(batch) for batch in batches],
         dynamic_partitions_requests=[documents.build_add_request(new_keys)] if new_keys else [],
-        cursor=next_cursor.dump(),
+        cursor=scan.cursor.dump(),
+        skip_reason=None if batches else f"{len(refused)} inbox files refused; `pdfpipe status` lists them",
     )
 
 

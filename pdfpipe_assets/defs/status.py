@@ -6,9 +6,10 @@ from dataclasses import asdict, dataclass, field
 
 import dagster as dg
 
+from ..catalog import Registry
 from ..stages import STAGES
 from .followup import failed_documents
-from .operations import ACTIVE
+from .liveness import ACTIVE, dead_holders, wedged_pools
 from .partitions import documents
 from .pools import pool_states
 
@@ -24,6 +25,10 @@ class Status:
     stuck_runs: list[dict]
     failure_classes: dict[str, int]
     failed: list[dict] = field(default_factory=list)
+    dead_slot_holders: list[dict] = field(default_factory=list)  # runs that hold slots while dead
+    wedged_pools: dict[str, list[str]] = field(default_factory=dict)  # pool -> the dead runs holding all of it
+    inbox_refused: int = 0
+    inbox_refused_newest: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,7 +75,7 @@ def _stuck(instance: dg.DagsterInstance, threshold_s: float) -> list[dict]:
     return stuck
 
 
-def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900) -> Status:
+def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900, registry: Registry | None = None) -> Status:
     keys = instance.get_dynamic_partitions(documents.name)
     counts, failed_at = _stage_counts(instance, keys)
     reasons = _failure_reasons(instance) if failed_at else {}
@@ -85,7 +90,12 @@ def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900) -> Status:
         for status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTED)
     }
     runs["active"] = instance.get_runs_count(dg.RunsFilter(statuses=ACTIVE))
+    holders = dead_holders(instance)
+    refused_total, refused = registry.refused() if registry else (0, [])
     return Status(
+        inbox_refused=refused_total,
+        inbox_refused_newest=[{"name": n, "reason": r, "at": at.isoformat()} for n, r, at in refused],
+        dead_slot_holders=[asdict(h) for h in holders], wedged_pools=wedged_pools(instance, holders),
         documents=len(keys), stages=counts, runs=runs,
         pools=[asdict(p) for p in pool_states(instance)], stuck_runs=_stuck(instance, stuck_after_s),
         failure_classes=dict(classes.most_common()), failed=failed,
