@@ -6,15 +6,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PDFPIPE_DATA ?= $(CURDIR)/data
 TESSDATA := /usr/share/tesseract-ocr/5/tessdata
+PY_DIRS := pdfpipe_assets pdfpipe_launcher benchmarks tests
+MAX_LINES := 400
 
-.PHONY: setup tessdata run test dev schema bench eval load clean
+.PHONY: help setup tessdata run test test-fast dev schema bench eval load chaos lint fmt typecheck contracts check clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install -q -e '.[test,postgres]'
+	$(BIN)/pip install -q -e '.[test,postgres,dev]'
 	touch $@
 
 # Tesseract's English and orientation data from Debian, when missing (needs root or sudo);
@@ -28,31 +33,53 @@ tessdata:
 	  || echo "WARNING: could not install Tesseract data; OCR will use RapidOCR"; \
 	fi
 
-setup: $(VENV)/.installed tessdata
+setup: $(VENV)/.installed tessdata  ## venv, packages and Tesseract data
 
-run: setup
+run: setup  ## register and materialize every asset for samples/
 	$(BIN)/pdfpipe run
 
-test: setup
+test: setup  ## the test suite (corpus tests need ../shared/corpus or PDFPIPE_CORPUS)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-dev: setup
+test-fast: setup  ## the tests that need no corpus: the fast lane and unit tests
+	$(BIN)/python -m pytest -q -m "not corpus" $(PYTEST_ARGS)
+
+lint: setup  ## ruff check and format check, the 400-line rule, the committed JSON Schema
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
+	@long=$$(find $(PY_DIRS) -name '*.py' -exec wc -l {} + | awk '$$2 != "total" && $$1 > $(MAX_LINES) {print "  " $$2 " (" $$1 " lines)"}'); \
+	  if [ -n "$$long" ]; then echo "Python files over $(MAX_LINES) lines:"; echo "$$long"; exit 1; fi
+	$(BIN)/pdfpipe schema --check
+
+fmt: setup  ## format and fix what ruff can
+	$(BIN)/ruff format $(PY_DIRS)
+	$(BIN)/ruff check --fix $(PY_DIRS)
+
+typecheck: setup  ## mypy on the pure layers (contracts, engines, fusion, catalog, stages)
+	$(BIN)/mypy
+
+contracts: setup  ## import-linter: the pure layers never import Dagster; engines, fusion, catalog independent
+	$(BIN)/lint-imports
+
+check: lint typecheck contracts  ## every guardrail .ci/run runs before the tests
+
+dev: setup  ## the Dagster UI and daemon on 127.0.0.1:3000
 	$(BIN)/pdfpipe dev
 
-schema: setup
+schema: setup  ## regenerate the fused document's JSON Schema
 	$(BIN)/pdfpipe schema
 
-clean:
-	rm -rf data .pytest_cache
+clean:  ## remove ./data and caches
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache
 
-# Throughput benchmark (prints a table; last line machine-readable). QUICK=1: under 5 minutes.
-bench: setup
-	$(BIN)/python -m pdfpipe_assets.bench $(if $(QUICK),--quick --sensor-files 2000,) $(BENCH_ARGS)
+bench: setup  ## throughput benchmark (QUICK=1: under 5 minutes); last line machine-readable
+	$(BIN)/python -m benchmarks.bench $(if $(QUICK),--quick --sensor-files 2000,) $(BENCH_ARGS)
 
-# Extraction quality against the ground truth beside the corpus PDFs (README: Extraction quality).
-eval: setup
+eval: setup  ## extraction quality against the ground truth beside the corpus PDFs
 	$(BIN)/pdfpipe eval --corpus $(or $(CORPUS),../shared/corpus) $(EVAL_ARGS)
 
-# Load: 2,000 documents through sensor-launched runs on a PostgreSQL instance (README: Reliability).
-load: setup
-	$(BIN)/python -m pdfpipe_assets.load $(LOAD_ARGS)
+load: setup  ## 2,000 documents through sensor-launched runs on PostgreSQL
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
+
+chaos: setup  ## 500 documents on PostgreSQL with random SIGKILLs, then resume; nothing lost
+	$(BIN)/python -m benchmarks.chaos $(CHAOS_ARGS)

@@ -17,6 +17,7 @@ import multiprocessing.util  # registers its exit handler now, so that ours (bel
 import os
 import resource
 import signal
+from typing import Any
 
 from .errors import DocumentError, EngineUnavailable
 
@@ -57,16 +58,19 @@ def _serve(conn, parent_end, memory_mb):
 
 
 class BudgetWorker:
-    """One forked worker process with a memory cap; ``call`` runs one function in it."""
+    """One worker process with a memory cap; ``call`` runs one function in it.  ``fork`` starts
+    it warm from this process; ``spawn`` starts a fresh interpreter (what CUDA needs: a forked
+    CUDA context is unusable), which imports the function's module itself."""
 
-    def __init__(self, memory_mb: int | None):
+    def __init__(self, memory_mb: int | None, start: str = "fork"):
         self.memory_mb = memory_mb
-        self.process = None
-        self.conn = None
+        self.start_method = start
+        self.process: Any = None  # a multiprocessing Process of the chosen start method
+        self.conn: Any = None
         self.calls = 0
 
     def _start(self) -> None:
-        ctx = multiprocessing.get_context("fork")
+        ctx: Any = multiprocessing.get_context(self.start_method)
         self.conn, child_end = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child_end, self.conn, self.memory_mb), daemon=True)
         self.process.start()
@@ -103,12 +107,13 @@ class BudgetWorker:
         try:
             kind, value = self.conn.recv()
         except EOFError:  # the worker died without a word: the kernel's OOM killer, a crash
+            assert self.process is not None
             self.process.join(timeout=5)
             exitcode = self.process.exitcode
             self.stop()
             if exitcode == -signal.SIGKILL:
-                raise DocumentError("out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory")
-            raise DocumentError("engine_error", f"{what} died with exit code {exitcode}")
+                raise DocumentError("out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory") from None
+            raise DocumentError("engine_error", f"{what} died with exit code {exitcode}") from None
         crashed = kind in ("error", "unavailable") or (kind == "document" and value[0] == "out_of_memory")
         if crashed or self.calls >= MAX_CALLS:
             self.stop()  # the next call gets a fresh worker
@@ -121,15 +126,15 @@ class BudgetWorker:
         raise DocumentError("engine_error", f"{what} failed: {value}")
 
 
-_WORKERS: dict[int | None, BudgetWorker] = {}
+_WORKERS: dict[tuple[int | None, str], BudgetWorker] = {}
 
 
-def run_with_budget(fn, *args, timeout_s: float, memory_mb: int | None = None, what: str = "work"):
-    """``fn(*args)`` (both picklable) in this process's worker for ``memory_mb``;
-    ``timeout`` / ``out_of_memory`` DocumentErrors when over."""
-    worker = _WORKERS.get(memory_mb)
+def run_with_budget(fn, *args, timeout_s: float, memory_mb: int | None = None, what: str = "work", start: str = "fork"):
+    """``fn(*args)`` (both picklable) in this process's worker for ``memory_mb`` and start
+    method; ``timeout`` / ``out_of_memory`` DocumentErrors when over."""
+    worker = _WORKERS.get((memory_mb, start))
     if worker is None:
-        worker = _WORKERS[memory_mb] = BudgetWorker(memory_mb)
+        worker = _WORKERS[(memory_mb, start)] = BudgetWorker(memory_mb, start)
     return worker.call(fn, *args, timeout_s=timeout_s, what=what)
 
 

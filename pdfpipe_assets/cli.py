@@ -41,16 +41,15 @@ def cmd_run(args, settings: Settings) -> int:
     from .defs.operations import get_instance, materialize_documents, register
     from .defs.pools import apply_profile
     from .defs.watchdog import describe
-    from .profiles import load_profile
 
     paths = [Path(p) for p in args.paths] or [SAMPLES]
-    with get_instance(settings) as instance:
-        apply_profile(instance, load_profile())
+    with get_instance(settings, args.profile) as instance:
+        apply_profile(instance, args.profile)
         for holder in free_dead_slots(instance):
             print(describe(holder))
         keys = list(dict.fromkeys(entry.key for entry, _ in register(instance, settings, paths)))
         print(f"materializing {len(keys)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
-        outcomes = materialize_documents(instance, keys, load_profile().batch_size)
+        outcomes = materialize_documents(instance, keys, args.profile.batch_size)
     failed = 0
     for o in outcomes:
         if o.ok:
@@ -64,12 +63,12 @@ def cmd_run(args, settings: Settings) -> int:
 
 
 def cmd_status(args, settings: Settings) -> int:
-    from .defs.operations import get_instance
     from .catalog import Registry
+    from .defs.operations import get_instance
     from .defs.status import collect
 
     with get_instance(settings) as instance:
-        st = collect(instance, args.stuck_after, Registry(settings.registry_path))
+        st = collect(instance, args.stuck_after, Registry(settings.registry_path), args.profile)
     bad = 1 if st.stuck_runs or st.wedged_pools else 0
     if args.json:
         print(json.dumps(st.to_dict(), indent=1))
@@ -106,9 +105,8 @@ def cmd_resume(args, settings: Settings) -> int:
     from .defs.operations import get_instance, materialize_documents, sweep_if_idle
     from .defs.partitions import documents
     from .defs.watchdog import describe
-    from .profiles import load_profile
 
-    with get_instance(settings) as instance:
+    with get_instance(settings, args.profile) as instance:
         for holder in free_dead_slots(instance):  # before planning: a leaked slot would wedge it
             print(describe(holder))
         swept = sweep_if_idle(instance, settings)
@@ -117,7 +115,7 @@ def cmd_resume(args, settings: Settings) -> int:
         keys = args.keys or instance.get_dynamic_partitions(documents.name)
         work = missing_stages(instance, keys)
         print(f"{len(work)} of {len(keys)} documents have missing or failed stages")
-        outcomes = materialize_documents(instance, list(work), load_profile().batch_size, work)
+        outcomes = materialize_documents(instance, list(work), args.profile.batch_size, work)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         print(f"FAIL  {o.key}  {o.message}")
@@ -180,11 +178,10 @@ def _fmt(value) -> str:
 
 def cmd_eval(args, settings: Settings) -> int:
     from .evaluation.runner import aggregate, evaluate
-    from .profiles import load_profile
     from .stages import Workspace
 
     data = Settings(Path(args.data).resolve() if args.data else settings.data_dir / "eval")
-    ws = Workspace(data, load_profile())
+    ws = Workspace(data, args.profile)
 
     def progress(result) -> None:
         if args.json:
@@ -213,7 +210,7 @@ def cmd_eval(args, settings: Settings) -> int:
 def cmd_env(args, settings: Settings) -> int:
     from .defs.operations import prepare_dagster_home
 
-    home = prepare_dagster_home(settings)
+    home = prepare_dagster_home(settings, args.profile)
     print(f"export PDFPIPE_DATA={settings.data_dir}\nexport DAGSTER_HOME={home}")
     return 0
 
@@ -221,13 +218,11 @@ def cmd_env(args, settings: Settings) -> int:
 def cmd_dev(args, settings: Settings) -> int:
     from .defs.operations import get_instance
     from .defs.pools import apply_profile
-    from .profiles import load_profile
 
-    with get_instance(settings) as instance:
-        apply_profile(instance, load_profile())
+    with get_instance(settings, args.profile) as instance:
+        apply_profile(instance, args.profile)
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
-    argv = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
-    os.chdir(PROJECT_ROOT)
+    argv = [sys.executable, "-m", "dagster", "dev", "-m", "pdfpipe_assets.defs", "-h", args.host, "-p", str(args.port)]
     os.execvp(argv[0], argv)
 
 
@@ -276,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     from .engines.threads import cap_threads
     from .profiles import load_profile
 
-    cap_threads(load_profile().threads_per_worker)
+    try:
+        args.profile = load_profile()  # once, for the whole command
+    except ValueError as err:
+        print(f"pdfpipe: {err}", file=sys.stderr)
+        return 2
+    cap_threads(args.profile.threads_per_worker)
     settings = Settings.from_env()
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
     try:

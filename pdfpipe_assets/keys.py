@@ -31,7 +31,7 @@ def document_key(name: str, sha256: str) -> str:
     return f"{slug(name)}-{sha256[:12]}"
 
 
-_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,%d})-[0-9a-f]{12}$" % (SLUG_MAX + 1))
+_KEY = re.compile(rf"^[a-z0-9](?:[a-z0-9-]{{0,{SLUG_MAX + 1}}})-[0-9a-f]{{12}}$")
 
 
 def is_document_key(key: str) -> bool:

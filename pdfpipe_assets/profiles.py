@@ -1,21 +1,68 @@
-"""Hardware profiles (``resources/*.yaml``): slots per pool, batch sizes, engines per stage."""
+"""Hardware profiles (``resources/*.yaml``): slots per pool, batch sizes, and the engine of each
+stage with its typed options, pool and process isolation.
+
+A profile may ``extends: cpu.yaml`` (a path relative to its own folder) and override any block;
+mappings merge, everything else replaces.  Every profile is validated when it is loaded.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from .engines.base import EngineOptions, Isolation
+from .engines.registry import REGISTRY, engine_class, known_kinds
 from .settings import DEFAULT_PROFILE
 
-POOLS = ("cpu", "ocr", "gpu", "grobid")
+# Which engine stage decides each asset's pool (fusion is pdfpipe's own CPU work).
+ASSET_ENGINE = {
+    "source_pdf": "source", "page_renders": "render", "ocr_spine": "ocr", "layout_tables": "layout",
+    "grobid_alignment": "scholarly", "fused_document": None,
+}
+FUSION_POOL = "cpu"
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "source": {"kind": "pymupdf"}, "render": {"kind": "pymupdf"}, "text_layer": {"kind": "pymupdf"},
+    "ocr": {"kind": "auto"}, "layout": {"kind": "pymupdf"}, "tables": {"kind": "pymupdf"},
+    "scholarly": {"kind": "embedded"},
+}
 
 
-class RenderSettings(BaseModel):
-    dpi: int = 150
-    max_pixels: int = Field(40_000_000, description="per page; larger pages are rendered at a lower dpi")
+def _options_type(stage: str):
+    """The stage's engine options: a union discriminated by ``kind`` over every registered engine."""
+    classes = tuple(engine_class(stage, kind).Options for kind in known_kinds(stage))
+    if len(classes) == 1:
+        return classes[0]
+    return Annotated[Union[classes], Field(discriminator="kind")]  # noqa: UP007 - a runtime tuple
+
+
+class _EnginesBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kinds(cls, data: Any) -> Any:
+        """``ocr: auto`` is short for ``ocr: {kind: auto}``; an unknown kind lists the known ones."""
+        if not isinstance(data, dict):
+            return data
+        out = {}
+        for stage, value in data.items():
+            value = {"kind": value} if isinstance(value, str) else value
+            if stage in REGISTRY and isinstance(value, dict):
+                kind = value.get("kind")
+                if kind not in REGISTRY[stage]:
+                    raise ValueError(f"unknown {stage} engine kind {kind!r}; known kinds: {', '.join(REGISTRY[stage])}")
+            out[stage] = value
+        return out
+
+
+Engines = create_model(  # type: ignore[call-overload]  # one typed field per stage, defaulting to the CPU engines
+    "Engines", __base__=_EnginesBase,
+    **{stage: (_options_type(stage), Field(default_factory=lambda s=stage: DEFAULTS[s])) for stage in REGISTRY},
+)
 
 
 class Budget(BaseModel):
@@ -30,24 +77,63 @@ class Budget(BaseModel):
         return self.base_s + self.per_page_s * max(1, pages)
 
 
-class EngineChoice(BaseModel):
-    ocr: str = Field("auto", description="auto | tesseract | rapidocr")
-    layout: str = Field("pymupdf", description="pymupdf (text and image features) | pymupdf-text (text features)")
-    scholarly: str = Field("embedded", description="embedded, or grobid when a GROBID url is configured")
-
-
 class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str
     description: str = ""
-    pools: dict[str, int] = Field(default_factory=lambda: {p: 1 for p in POOLS})
+    pools: dict[str, int] = Field(description="slots per Dagster pool, deployment-wide")
     max_concurrent_runs: int = 2
-    threads_per_worker: int = 1
-    batch_size: int = 8
-    render: RenderSettings = RenderSettings()
+    threads_per_worker: int = Field(1, description="OpenMP/BLAS/onnxruntime threads per engine process")
+    batch_size: int = Field(8, description="documents per run, at most")
     budget: Budget = Budget()
-    engines: EngineChoice = EngineChoice()
+    engines: Engines = Field(default_factory=Engines)
+
+    def engine(self, stage: str) -> EngineOptions:
+        return getattr(self.engines, stage)
+
+    def hosting(self, stage: str) -> tuple[str, Isolation]:
+        """(pool, isolation) of the stage's engine: the profile's override, else the engine's own."""
+        options = self.engine(stage)
+        cls = engine_class(stage, options.kind)
+        return options.pool or cls.pool, options.isolation or cls.isolation
+
+    def asset_pool(self, asset: str) -> str:
+        stage = ASSET_ENGINE[asset]
+        return self.hosting(stage)[0] if stage else FUSION_POOL
+
+    @model_validator(mode="after")
+    def _pools_have_limits(self) -> Profile:
+        pools = {asset: self.asset_pool(asset) for asset in ASSET_ENGINE}
+        unknown = {a: p for a, p in pools.items() if p not in self.pools}
+        if unknown:
+            raise ValueError(f"pools without a limit in `pools`: {unknown} (asset: pool)")
+        return self
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    if path in seen:
+        raise ValueError(f"profile {path} extends itself through {' -> '.join(map(str, seen))}")
+    data = yaml.safe_load(path.read_text()) or {}
+    parent = data.pop("extends", None)
+    return _merge(_raw(path.parent / parent, (*seen, path)), data) if parent else data
+
+
+def profile_path(path: str | Path | None = None) -> Path:
+    return Path(path or os.environ.get("PDFPIPE_PROFILE") or DEFAULT_PROFILE)
 
 
 def load_profile(path: str | Path | None = None) -> Profile:
-    path = Path(path or os.environ.get("PDFPIPE_PROFILE") or DEFAULT_PROFILE)
-    return Profile.model_validate(yaml.safe_load(path.read_text()))
+    """The profile at ``path``, else ``$PDFPIPE_PROFILE``, else the packaged ``cpu.yaml``."""
+    path = profile_path(path)
+    try:
+        return Profile.model_validate(_raw(path))
+    except (ValueError, OSError) as err:
+        raise ValueError(f"profile {path}: {err}") from err

@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PROFILE = PROJECT_ROOT / "resources" / "cpu.yaml"
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent  # the repository, in a development checkout
+CONFIG_DIR = PACKAGE_ROOT / "config"  # profiles and the default dagster.yaml, shipped as package data
+DEFAULT_PROFILE = CONFIG_DIR / "profiles" / "cpu.yaml"
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,7 @@ class Settings:
     data_dir: Path
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(Path(os.environ.get("PDFPIPE_DATA", "data")).resolve())
 
     @property

@@ -8,24 +8,22 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
-from .budget import run_with_budget
 from .catalog import Registry
 from .contracts import LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo, SpineFrames
 from .contracts.fused import StageProvenance
-from .engines.base import EngineInfo
-from .engines.pymupdf_engines import PyMuPDFRenderer, PyMuPDFSource, PyMuPDFTextLayer
-from .engines.refextract_refs import RefextractParser
-from .engines.registry import make_layout_engine, make_ocr_engine, ocr_engine_info
+from .engines.base import EngineInfo, LayoutTableEngine, PageInput, ScholarlyOutput
+from .engines.registry import engine_class
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
 from .fusion.citations import captions, link_citations
 from .fusion.fuse import fuse
-from .fusion.scholarly import align_tei, extract_embedded, nest_headings, with_fields
-from .fusion.tei import parse_tei
+from .fusion.scholarly import nest_headings
+from .fusion.text_quality import usable_counts
+from .hosting import EngineHost
 from .profiles import Profile
 from .settings import Settings
 from .storage import read_model, staged_dir, write_bytes, write_model
@@ -47,13 +45,19 @@ class StageResult:
     metadata: dict = field(default_factory=dict)
 
 
+# The engine stages whose engines each asset runs (its code version names them all).
+ASSET_STAGES = {
+    SOURCE: ("source",), RENDERS: ("render",), SPINE: ("text_layer", "ocr"), LAYOUT: ("layout", "tables"),
+    SCHOLARLY: ("scholarly",), FUSED: (),
+}
+
+
 @dataclass
 class Workspace:
     """Everything a stage needs: where data lives, the registry, the profile, the engines."""
 
     settings: Settings
     profile: Profile
-    grobid_url: str | None = None
     entries: dict = field(default_factory=dict)  # registry entries fetched ahead for a batch
 
     def prefetch(self, keys: list[str]) -> None:
@@ -68,30 +72,25 @@ class Workspace:
         return Registry(self.settings.registry_path)
 
     @cached_property
-    def layout(self):
-        return make_layout_engine(self.profile.engines.layout)
+    def host(self) -> EngineHost:
+        return EngineHost(self.profile)
 
     def engine_info(self, stage: str) -> EngineInfo:
-        if stage == SPINE:
-            ocr = ocr_engine_info(self.profile.engines.ocr)
-            return EngineInfo(f"pymupdf+{ocr.name}", f"{PyMuPDFSource.info.version}+{ocr.version}")
-        if stage == SCHOLARLY:
-            if self.grobid_url:
-                return EngineInfo("grobid", "server")
-            return EngineInfo("embedded+refextract", f"1+{RefextractParser.info.version}")
+        """The engines an asset ran, as recorded in its provenance and metadata."""
         if stage == FUSED:
             return FUSION
-        if stage == LAYOUT:
-            return self.layout.info
-        return PyMuPDFSource.info
-
-    def limited(self, fn, *args, pages: int = 1, what: str = "work"):
-        """``fn(*args)`` in the budget worker process, killed past the profile's budget for ``pages``."""
-        budget = self.profile.budget
-        return run_with_budget(fn, *args, timeout_s=budget.seconds(pages), memory_mb=budget.memory_mb, what=what)
+        infos = [self.host.engine(s).info for s in ASSET_STAGES[stage]]
+        if len(infos) == 1 or infos[0] == infos[-1]:
+            return infos[0]
+        return EngineInfo("+".join(i.name for i in infos), "+".join(i.version for i in infos))
 
     def code_version(self, stage: str) -> str:
-        return f"{STAGE_VERSIONS[stage]}:{self.engine_info(stage).label}"
+        """The stage's version and its declared engines' kinds and versions: the same on every
+        machine with the same packages (nothing here probes for model data)."""
+        engines = [
+            f"{(o := self.profile.engine(s)).kind}-{engine_class(s, o.kind).version()}" for s in ASSET_STAGES[stage]
+        ]
+        return ":".join([STAGE_VERSIONS[stage], *engines]) if engines else f"{STAGE_VERSIONS[stage]}:{FUSION.label}"
 
     def path(self, key: str, stage: str) -> Path:
         return self.settings.stage_dir(key, stage) / STAGE_FILES[stage]
@@ -127,12 +126,14 @@ def run_source(ws: Workspace, key: str) -> StageResult:
     entry = ws.entry(key)
     if entry is None:
         raise DocumentError("missing_input", f"document {key} is not in the registry")
-    info = ws.limited(PyMuPDFSource().inspect, entry.source_path, key, entry.sha256, what="opening the PDF")
+    info = ws.host.call("source", "inspect", entry.source_path, key, entry.sha256, what="opening the PDF")
+    for page in info.pages:  # the rule is fusion's, the counts are the engine's
+        page.has_text_layer = usable_counts(page.text_chars, page.bad_chars)[0]
     if info.page_count > ws.profile.budget.max_pages:
         raise DocumentError(
             "too_large", f"{info.page_count} pages, more than the profile's max_pages {ws.profile.budget.max_pages}"
         )
-    seconds = _write_stage(ws, key, SOURCE, info, started, PyMuPDFSource.info)
+    seconds = _write_stage(ws, key, SOURCE, info, started, ws.engine_info(SOURCE))
     return StageResult({
         "pages": info.page_count, "pages_with_text": sum(p.has_text_layer for p in info.pages),
         "repaired": info.repaired, "encrypted": info.encrypted, "pdf_version": info.pdf_version or "",
@@ -142,15 +143,11 @@ def run_source(ws: Workspace, key: str) -> StageResult:
 
 def run_renders(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
-    render = ws.profile.render
     source = ws.source(key)
     with staged_dir(ws.settings.stage_dir(key, RENDERS)) as tmp:
-        manifest = ws.limited(
-            PyMuPDFRenderer().render, Path(source.path), tmp, render.dpi, render.max_pixels,
-            pages=source.page_count, what="rendering",
-        )
+        manifest = ws.host.call("render", "render", Path(source.path), tmp, pages=source.page_count, what="rendering")
         write_model(tmp / STAGE_FILES[RENDERS], manifest)
-        seconds = _record(tmp, RENDERS, started, PyMuPDFRenderer.info)
+        seconds = _record(tmp, RENDERS, started, ws.engine_info(RENDERS))
     return StageResult({"pages": len(manifest.pages), "dpi": manifest.dpi, "seconds": seconds})
 
 
@@ -158,17 +155,22 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     source = ws.source(key)
     renders = ws.read(key, RENDERS, RenderManifest)
-    text_pages = ws.limited(
-        PyMuPDFTextLayer().read, Path(source.path), pages=source.page_count, what="reading the text layer"
+    text_pages = ws.host.call(
+        "text_layer", "read", Path(source.path), pages=source.page_count, what="reading the text layer"
     )
     choices = [spine_rules.needs_ocr(lines) for lines in text_pages]
     to_ocr = [n for n, (needed, _) in enumerate(choices, start=1) if needed]
     t = time.perf_counter()
-    ocr_info = ocr_engine_info(ws.profile.engines.ocr)
+    ocr_info = ws.host.engine("ocr").info
     if to_ocr:
         folder = ws.settings.stage_dir(key, RENDERS)
-        pngs = [(folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi) for n in to_ocr]
-        recognized = ws.limited(_recognize, ws.profile.engines.ocr, pngs, pages=len(to_ocr), what="OCR")
+        batch = [
+            PageInput(Path(source.path), n, folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi)
+            for n in to_ocr
+        ]
+        recognized = ws.host.call("ocr", "recognize", batch, pages=len(to_ocr), what="OCR")
+        if len(recognized) != len(batch):
+            raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
         ocr_results = dict(zip(to_ocr, recognized))
     ocr_seconds = time.perf_counter() - t
     pages = []
@@ -178,7 +180,7 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
             pages.append(spine_rules.ocr_page(source, number, result.lines, why, result.orientation))
         else:
             pages.append(spine_rules.text_page(source, number, lines, why))
-    spine = OcrSpine(text_engine=PyMuPDFTextLayer.info.label, ocr_engine=ocr_info.label, pages=pages)
+    spine = OcrSpine(text_engine=ws.host.engine("text_layer").info.label, ocr_engine=ocr_info.label, pages=pages)
     problems = page_geometry_problems(source, renders, spine)
     if problems:  # never let one stage see a page as portrait and another as landscape
         raise DocumentError("engine_error", "stages disagree on page geometry: " + "; ".join(problems))
@@ -196,17 +198,6 @@ def _tally(values) -> str:
     return ", ".join(f"{k}={n}" for k, n in sorted(Counter(values).items()))
 
 
-@lru_cache(maxsize=None)
-def _ocr_engine(kind: str):
-    """One OCR engine per worker process: its language data or models load once."""
-    return make_ocr_engine(kind)
-
-
-def _recognize(kind: str, pngs: list[tuple[Path, int]]):
-    engine = _ocr_engine(kind)
-    return [engine.recognize(png, dpi) for png, dpi in pngs]
-
-
 def geometry_problems(ws: Workspace, key: str) -> list[str]:
     return page_geometry_problems(
         ws.read(key, SOURCE, SourceInfo), ws.read(key, RENDERS, RenderManifest), ws.read(key, SPINE, SpineFrames)
@@ -217,41 +208,50 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     source = ws.source(key)
     spine = ws.read(key, SPINE, OcrSpine)
-    ocr_words = {  # scanned pages: the layout model needs their text, which only the OCR has
+    ocr_pages = {  # scanned pages: the layout model needs their text, which only the OCR has
         page.number: [(w.text, (w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1)) for line in page.lines for w in line.words]
         for page in spine.pages if page.source == "ocr"
     }
-    found = ws.limited(
-        ws.layout.analyze, Path(source.path), ocr_words, pages=source.page_count,
-        what="layout and table finding",
-    )
-    seconds = _write_stage(ws, key, LAYOUT, found, started, ws.layout.info)
+    pages = [PageInput(Path(source.path), n, ocr_words=ocr_pages.get(n)) for n in range(1, source.page_count + 1)]
+    found = _layout_and_tables(ws, pages)
+    seconds = _write_stage(ws, key, LAYOUT, found, started, ws.engine_info(LAYOUT))
     return StageResult({
         "regions": len(found.regions), "region_labels": _tally(r.label for r in found.regions),
         "tables": len(found.tables), "cells": sum(len(t.cells) for t in found.tables), "seconds": seconds,
     })
 
 
+def _layout_and_tables(ws: Workspace, pages: list[PageInput]) -> LayoutOutput:
+    """One pass when the layout engine also serves tables with the same options, else two."""
+    layout, tables = ws.profile.engine("layout"), ws.profile.engine("tables")
+    what, n = "layout and table finding", len(pages)
+    if layout.kind == tables.kind and isinstance(ws.host.engine("layout"), LayoutTableEngine):
+        both = ws.host.call("layout", "detect_with_tables", pages, pages=n, what=what)
+        regions, found = [r for r, _ in both], [t for _, t in both]
+    else:
+        regions = ws.host.call("layout", "detect", pages, pages=n, what="layout")
+        found = ws.host.call("tables", "find", pages, regions, pages=n, what="table finding")
+    info = ws.engine_info(LAYOUT)
+    return LayoutOutput(
+        engine=info.label, regions=[r for page in regions for r in page], tables=[t for page in found for t in page]
+    )
+
+
 def run_scholarly(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     spine = ws.read(key, SPINE, OcrSpine)
-    if ws.grobid_url:
-        from .engines.grobid import GrobidClient
-
-        client = GrobidClient(ws.grobid_url)
-        tei_xml = client.process_fulltext(Path(ws.source(key).path))
-        result, engine = align_tei(parse_tei(tei_xml), spine), client.info
-    else:
-        result, engine = extract_embedded(spine), ws.engine_info(SCHOLARLY)
-        result.references = with_fields(result.references, RefextractParser().parse([r.text for r in result.references]))
+    output: ScholarlyOutput = ws.host.call(
+        "scholarly", "extract", Path(ws.source(key).path), spine, pages=len(spine.pages), what="scholarly structure"
+    )
+    result = output.scholarly
     result.headings = nest_headings(result.headings)
     result.captions = captions(spine)
     result.citations = link_citations(spine, result.references, skip=result.references)
     with staged_dir(ws.settings.stage_dir(key, SCHOLARLY)) as tmp:
         write_model(tmp / STAGE_FILES[SCHOLARLY], result)
-        if ws.grobid_url:
-            write_bytes(tmp / "grobid.tei.xml", tei_xml.encode())
-        seconds = _record(tmp, SCHOLARLY, started, engine)
+        for name, text in output.files.items():
+            write_bytes(tmp / name, text.encode())
+        seconds = _record(tmp, SCHOLARLY, started, ws.engine_info(SCHOLARLY))
     return StageResult({
         "producer": result.producer, "title": result.title.text if result.title else "",
         "authors": len(result.authors), "headings": len(result.headings),
@@ -289,13 +289,13 @@ STAGES = {
 
 
 def warm_up(profile: Profile) -> None:
-    """Load once what every document needs, so that processes forked from this one start warm:
-    refextract compiles its knowledge bases (about 1.7 s), PyMuPDF loads its layout model."""
-    from .engines.pymupdf_engines import LAYOUT_FEATURES, use_layout_model
-
-    RefextractParser().parse(["A. Author, A title, J. Phys. 1 (2000) 1."])
-    if profile.engines.layout in LAYOUT_FEATURES:
-        use_layout_model(LAYOUT_FEATURES[profile.engines.layout])
+    """Load once what every document needs, so that processes forked from this one start warm
+    (engines with a ``warm_up``: refextract's knowledge bases, PyMuPDF's layout model)."""
+    host = EngineHost(profile)
+    for stage in ("layout", "scholarly"):
+        engine = host.engine(stage)
+        if hasattr(engine, "warm_up"):
+            engine.warm_up()
 
 
 def run_document(ws: Workspace, key: str) -> dict[str, StageResult]:

@@ -3,16 +3,19 @@
 import functools
 
 import dagster as dg
+import pytest
 
 from pdfpipe_assets.budget import stop_workers
 from pdfpipe_assets.defs.followup import Batch, contiguous_batches, failed_documents
 from pdfpipe_assets.defs.operations import execute_batch, materialize_documents
 from pdfpipe_assets.defs.partitions import documents
-from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
+from pdfpipe_assets.defs.resources import PdfpipeResource
 from pdfpipe_assets.defs.sensors import batch_followup_sensor
 from pdfpipe_assets.stages import STAGES
 
 from .conftest import register
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 NAMES = ["submission_363.pdf", "empty.pdf", "ocr_test.pdf", "corrupted.pdf", "multicolumn.pdf"]
 
@@ -44,7 +47,7 @@ def test_batch_with_bad_documents_finishes_the_good_ones(workspace, monkeypatch)
 def test_followup_sensor_plans_the_missing_stages_of_the_good_documents(workspace, monkeypatch):
     monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
     keys = register(workspace, *NAMES[:3])
-    resource = PdfpipeResource(data_dir=str(workspace.settings.data_dir), grobid=GrobidResource())
+    resource = PdfpipeResource(data_dir=str(workspace.settings.data_dir))
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", keys)
         result = execute_batch(instance, Batch(tuple(keys), tuple(STAGES)))
@@ -81,17 +84,17 @@ def test_contiguous_batches_split_around_other_work():
 def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch, request):
     monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
     keys = register(workspace, "submission_363.pdf", "ocr_test.pdf")
-    from pdfpipe_assets.engines import pymupdf_engines
+    from pdfpipe_assets.engines.pymupdf_layout import PyMuPDFLayout
 
-    real = pymupdf_engines.PyMuPDFLayout.analyze
+    real = PyMuPDFLayout.detect_with_tables
 
-    @functools.wraps(real)  # the budget worker gets the method by name
-    def flaky(self, path, ocr_words=None):
-        if "ocr_test" in str(path):
+    @functools.wraps(real)  # the budget worker calls the method by name
+    def flaky(self, pages):
+        if "ocr_test" in str(pages[0].pdf):
             raise RuntimeError("MuPDF fell over")
-        return real(self, path, ocr_words)
+        return real(self, pages)
 
-    monkeypatch.setattr(pymupdf_engines.PyMuPDFLayout, "analyze", flaky)
+    monkeypatch.setattr(PyMuPDFLayout, "detect_with_tables", flaky)
     stop_workers()  # the budget worker forked before the patch would not see it
     request.addfinalizer(stop_workers)
     with dg.instance_for_test() as instance:
@@ -101,55 +104,3 @@ def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch, request
     assert outcomes[keys[0]].ok and not outcomes[keys[1]].ok
     assert "[engine_error] layout and table finding failed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
     assert tables[keys[1]] == dg.AssetPartitionStatus.FAILED
-
-
-def _grobid_busy(monkeypatch, key: str, times: int) -> dict:
-    """The scholarly stage answers GROBID's 503 for ``key`` the first ``times`` calls; returns
-    the call count per document."""
-    from pdfpipe_assets import stages
-    from pdfpipe_assets.defs import runner
-    from pdfpipe_assets.errors import DocumentError
-
-    real = stages.run_scholarly
-    calls: dict[str, int] = {}
-
-    def busy(ws, k):
-        calls[k] = calls.get(k, 0) + 1
-        if k == key and calls[k] <= times:
-            raise DocumentError("transient", "GROBID is busy (503): its worker pool is full")
-        return real(ws, k)
-
-    monkeypatch.setitem(stages.STAGES, stages.SCHOLARLY, busy)
-    monkeypatch.setattr(runner, "TRANSIENT_DELAY_S", 0.01)
-    return calls
-
-
-def test_transient_failure_is_retried_for_its_document_only(workspace, monkeypatch):
-    """GROBID answers 503 twice for one document: that document is retried alone, with backoff;
-    the batch is not redone and every document ends materialized in one run."""
-    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
-    keys = register(workspace, "submission_363.pdf", "multicolumn.pdf", "2305.03393v1-pg9.pdf")
-    calls = _grobid_busy(monkeypatch, keys[1], times=2)
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("documents", keys)
-        outcomes = materialize_documents(instance, keys, batch_size=3)
-        fused = _status(instance, "fused_document", keys)
-        runs = instance.get_runs()
-    assert all(o.ok for o in outcomes)
-    assert all(fused[k] == dg.AssetPartitionStatus.MATERIALIZED for k in keys)
-    assert calls == {keys[0]: 1, keys[1]: 3, keys[2]: 1}
-    assert len(runs) == 1
-
-
-def test_transient_failure_that_persists_fails_its_document_as_transient(workspace, monkeypatch):
-    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
-    keys = register(workspace, "submission_363.pdf", "multicolumn.pdf")
-    calls = _grobid_busy(monkeypatch, keys[0], times=100)
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("documents", keys)
-        outcomes = {o.key: o for o in materialize_documents(instance, keys, batch_size=2)}
-        scholarly = _status(instance, "grobid_alignment", keys)
-    assert not outcomes[keys[0]].ok and "[transient] GROBID is busy (503)" in outcomes[keys[0]].message
-    assert outcomes[keys[1]].ok
-    assert scholarly[keys[0]] == dg.AssetPartitionStatus.FAILED
-    assert calls[keys[0]] == 4  # TRANSIENT_TRIES attempts, then the document fails; no step retry

@@ -16,6 +16,8 @@ from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, r
 
 from .conftest import register
 
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
+
 
 def _allocate_2_gib():
     return bytearray(2 * 2**30)

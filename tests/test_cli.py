@@ -9,6 +9,8 @@ from pdfpipe_assets.cli import main
 
 from .conftest import corpus
 
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
+
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):

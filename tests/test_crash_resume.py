@@ -9,9 +9,13 @@ import sys
 import time
 
 import dagster as dg
+import pytest
+
 from pdfpipe_assets.settings import PROJECT_ROOT
 
 from .conftest import corpus
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 DOCS = ["submission_363.pdf", "ocr_test.pdf", "multicolumn.pdf", "2305.03393v1-pg9.pdf"]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pdfpipe_assets.launcher.run_launcher import PID_TAG
+from pdfpipe_assets.run_tags import PID_TAG
 from pdfpipe_assets.settings import PROJECT_ROOT
 
 from .conftest import corpus
 
-ONE_SLOT = {"cpu": 1, "ocr": 1, "gpu": 0, "grobid": 1}
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 @pytest.fixture
@@ -26,7 +26,8 @@ def setup(tmp_path):
     profile = tmp_path / "one-slot.yaml"
     text = (PROJECT_ROOT / "resources" / "cpu.yaml").read_text()
     text = text.replace("batch_size: 16", "batch_size: 1").replace("cpu: 2 ", "cpu: 1 ").replace("ocr: 2 ", "ocr: 1 ")
-    profile.write_text(text)
+    # the scholarly engine in the limit-1 grobid pool, as a GROBID client would be
+    profile.write_text(text.replace("scholarly: {kind: embedded}", "scholarly: {kind: embedded, pool: grobid}"))
     pdfs = tmp_path / "pdfs"
     pdfs.mkdir()
     shutil.copyfile(corpus("submission_363.pdf"), pdfs / "paper.pdf")

@@ -3,13 +3,17 @@
 import dagster as dg
 import pytest
 
-from pdfpipe_assets.defs.assets import ALL_ASSETS
+from pdfpipe_assets.defs.assets import build_assets
 from pdfpipe_assets.defs.checks import page_geometry_agrees
-from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
+from pdfpipe_assets.defs.resources import PdfpipeResource
+from pdfpipe_assets.profiles import load_profile
 from pdfpipe_assets.settings import DEFAULT_PROFILE
 
 from .conftest import register
 
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
+
+ALL_ASSETS = build_assets(load_profile(DEFAULT_PROFILE))
 GOOD = ["submission_363.pdf", "ocr_test_rotated_90.pdf", "2305.03393v1-pg9.pdf"]
 BAD = {
     "empty.pdf": ("empty", "empty file: 0 bytes"),
@@ -24,7 +28,7 @@ REPAIRED = ["WARN-Report-truncated.pdf", "PDFBOX-4352-0.pdf", "issue-848.pdf"]
 @pytest.fixture
 def resource(workspace):
     return PdfpipeResource(
-        data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE), grobid=GrobidResource()
+        data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE)
     )
 
 
@@ -94,5 +98,5 @@ def test_geometry_check_blocks_the_fused_document(workspace, resource, monkeypat
 
 def test_code_version_names_the_engine():
     versions = {a.key.to_user_string(): a.code_versions_by_key[a.key] for a in ALL_ASSETS}
-    assert versions["ocr_spine"].startswith("1:pymupdf+tesseract-")
-    assert versions["layout_tables"].startswith("2:pymupdf-2.")
+    assert versions["ocr_spine"].startswith("1:pymupdf-1+2.") and ":auto-1+tesseract-" in versions["ocr_spine"]
+    assert versions["layout_tables"].startswith("2:pymupdf-1+2.")

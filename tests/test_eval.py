@@ -18,6 +18,8 @@ from pdfpipe_assets.stages import Workspace
 
 from .conftest import CORPUS
 
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
+
 FIXTURES = Path(__file__).parent / "data"
 FILES = [
     "2305.03393v1-pg9.pdf", "2305.03393v1-pg9.docling.json", "2305.03393v1-pg9.docling.md",

@@ -3,12 +3,15 @@
 import json
 
 import jsonschema
+import pytest
 
 from pdfpipe_assets.contracts import FusedDocument, LayoutOutput
 from pdfpipe_assets.schema import SCHEMA_PATH, current_schema_text
 from pdfpipe_assets.stages import FUSED, run_document
 
 from .conftest import register
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 def test_committed_schema_matches_the_models():

@@ -10,6 +10,8 @@ from pdfpipe_assets.keys import document_key, is_document_key, slug
 
 from .conftest import corpus
 
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
+
 SHA = "0123456789abcdef" * 4
 
 

@@ -12,16 +12,18 @@ import pytest
 from dagster._core.definitions.reconstruct import ReconstructableRepository
 from dagster._core.launcher import LaunchRunContext, WorkerStatus
 
-from pdfpipe_assets.defs import defs
-from pdfpipe_assets.defs.operations import get_instance, register
+from benchmarks.harness import dagster_daemon, drop_and_wait
+from pdfpipe_assets.defs.operations import code_location, get_instance, register
 from pdfpipe_assets.defs.pools import apply_profile
-from pdfpipe_assets.harness import dagster_daemon, drop_and_wait
-from pdfpipe_assets.launcher.run_launcher import LAUNCHER_TAG, PID_TAG, WarmRunLauncher, run_process_alive
 from pdfpipe_assets.profiles import load_profile
+from pdfpipe_assets.run_tags import LAUNCHER_TAG, PID_TAG
 from pdfpipe_assets.settings import DEFAULT_PROFILE, PROJECT_ROOT, Settings
 from pdfpipe_assets.stages import FUSED, STAGE_FILES
+from pdfpipe_launcher.run_launcher import WarmRunLauncher, run_process_alive
 
 from .conftest import corpus
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ def _run_for(instance: dg.DagsterInstance, key: str) -> dg.DagsterRun:
         ReconstructableRepository.for_module("pdfpipe_assets.defs", "defs", str(PROJECT_ROOT))
         .get_reconstructable_job("process_documents").get_python_origin()
     )
-    job = defs.resolve_job_def("process_documents")
+    job = code_location().resolve_job_def("process_documents")
     return instance.create_run_for_job(job_def=job, job_code_origin=origin, tags={"dagster/partition": key})
 
 

@@ -15,9 +15,11 @@ from pdfpipe_assets.settings import PROJECT_ROOT
 
 from .conftest import register
 
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
+
 STAGE_POOL = {
     "source_pdf": "cpu", "page_renders": "cpu", "layout_tables": "cpu", "fused_document": "cpu",
-    "ocr_spine": "ocr", "grobid_alignment": "grobid",
+    "ocr_spine": "ocr", "grobid_alignment": "cpu",
 }
 DOCS = ["ocr_test.pdf", "ocr_test_rotated_90.pdf", "ocr_test_rotated_270.pdf", "submission_363.pdf",
         "multicolumn.pdf", "2305.03393v1-pg9.pdf"]
@@ -61,7 +63,7 @@ def home(tmp_path, monkeypatch):
 def test_pool_limits_hold_across_concurrent_runs(workspace, home, monkeypatch):
     monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
     keys = register(workspace, *DOCS)
-    limits = {"cpu": 1, "ocr": 1, "grobid": 1, "gpu": 0}
+    limits = {"cpu": 1, "ocr": 1, "grobid": 1}
     with dg.DagsterInstance.get() as instance:
         instance.add_dynamic_partitions("documents", keys)
         for pool, limit in limits.items():
@@ -93,8 +95,8 @@ def test_profile_apply_changes_limits_on_a_live_instance(home):
         apply_profile(instance, load_profile(PROJECT_ROOT / "resources" / "b200-8x.yaml"))
     with dg.DagsterInstance.get() as other:  # another process's view of the same instance
         after = {s.pool: s.limit for s in pool_states(other)}
-    assert before == {"cpu": 2, "ocr": 2, "gpu": 0, "grobid": 1}
-    assert after == {"cpu": 192, "ocr": 192, "gpu": 16, "grobid": 24}
+    assert before == {"cpu": 2, "ocr": 2, "grobid": 1}
+    assert after == {"cpu": 192, "ocr": 192, "grobid": 24}
 
 
 @pytest.mark.parametrize("name", ["cpu.yaml", "cpu-fast.yaml", "gpu-1x.yaml", "b200-8x.yaml"])
@@ -103,5 +105,5 @@ def test_profiles_never_overcommit(name):
     busy_threads = profile.max_concurrent_runs * profile.threads_per_worker
     cores = {"cpu.yaml": 2, "cpu-fast.yaml": 2, "gpu-1x.yaml": 16, "b200-8x.yaml": 208}[name]
     assert busy_threads <= cores
-    assert set(profile.pools) == {"cpu", "ocr", "gpu", "grobid"}
+    assert set(profile.pools) == {"cpu", "ocr", "grobid"}
     assert all(limit <= profile.max_concurrent_runs for limit in profile.pools.values())

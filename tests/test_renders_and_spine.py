@@ -5,10 +5,13 @@ import json
 import pytest
 
 from pdfpipe_assets.contracts import OcrSpine, RenderManifest
-from pdfpipe_assets.engines.ocr_rapid import RapidOcr
+from pdfpipe_assets.engines.base import PageInput
+from pdfpipe_assets.engines.ocr_rapid import RapidOcr, RapidOcrOptions
 from pdfpipe_assets.stages import RENDERS, SPINE, geometry_problems, run_renders, run_source, run_spine
 
 from .conftest import corpus, recall, register
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 GROUND_TRUTH = corpus("ocr_test.docling-tesseract.md").read_text()
 
@@ -101,7 +104,7 @@ def test_rapidocr_reads_the_scan_without_tesseract(workspace):
     run_source(workspace, key)
     renders = run_renders(workspace, key) and workspace.read(key, RENDERS, RenderManifest)
     png = workspace.settings.stage_dir(key, RENDERS) / renders.pages[0].file
-    page = RapidOcr().recognize(png, renders.pages[0].dpi)
+    page, = RapidOcr(RapidOcrOptions()).recognize([PageInput(png.parent / "x.pdf", 1, png, renders.pages[0].dpi)])
     text = " ".join(ln.text for ln in page.lines)
     assert recall(GROUND_TRUTH, text) >= 0.9
     assert all(ln.source == "ocr:rapidocr" and ln.words for ln in page.lines)

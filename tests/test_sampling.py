@@ -1,6 +1,6 @@
 """The benchmark's overcommit figure: held runnable threads count, a one-sample spike does not."""
 
-from pdfpipe_assets.sampling import Sampler
+from benchmarks.sampling import Sampler
 
 
 def _samples(counts: list[int], step: float = 0.1) -> list[tuple]:

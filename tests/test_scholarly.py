@@ -3,12 +3,14 @@
 import pytest
 
 from pdfpipe_assets.contracts import OcrSpine, Scholarly
-from pdfpipe_assets.fusion.scholarly import align_tei
-from pdfpipe_assets.fusion.tei import parse_coords, parse_tei
-from pdfpipe_assets.fusion.text import norm
+from pdfpipe_assets.engines.tei import parse_coords, parse_tei
+from pdfpipe_assets.engines.tei_alignment import align_tei
 from pdfpipe_assets.stages import SCHOLARLY, SPINE, run_renders, run_scholarly, run_source, run_spine
+from pdfpipe_assets.text import norm
 
 from .conftest import corpus, register
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 def _spine(ws, name):

@@ -9,11 +9,13 @@ import pytest
 
 from pdfpipe_assets.catalog import inbox as inbox_module
 from pdfpipe_assets.catalog.inbox import InboxCursor, scan_inbox
-from pdfpipe_assets.defs.resources import GrobidResource, PdfpipeResource
+from pdfpipe_assets.defs.resources import PdfpipeResource
 from pdfpipe_assets.defs.sensors import inbox_sensor, wave_batches
 from pdfpipe_assets.settings import DEFAULT_PROFILE
 
 from .conftest import corpus
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def _tick(instance, resource, cursor):
 def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path):
     monkeypatch.setattr(inbox_module, "SETTLE_S", 0)
     resource = PdfpipeResource(
-        data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE), grobid=GrobidResource()
+        data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE)
     )
     shutil.copyfile(corpus("ocr_test.pdf"), inbox / "scan one.pdf")
     shutil.copyfile(corpus("submission_363.pdf"), inbox / "paper.PDF")

@@ -8,6 +8,8 @@ from pdfpipe_assets.stages import SOURCE, run_source
 
 from .conftest import corpus, register
 
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
+
 
 def test_born_digital_two_column_paper(workspace):
     key, = register(workspace, "grobid_sample.pdf")

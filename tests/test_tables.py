@@ -3,11 +3,12 @@
 import pytest
 
 from pdfpipe_assets.contracts import LayoutOutput
-from pdfpipe_assets.engines.registry import make_layout_engine
-from pdfpipe_assets.errors import EngineUnavailable
+from pdfpipe_assets.profiles import Profile
 from pdfpipe_assets.stages import LAYOUT, run_layout, run_renders, run_source, run_spine
 
 from .conftest import register
+
+pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 def _upstream(workspace, key):
@@ -62,13 +63,13 @@ def test_borderless_table_found_from_its_layout_region(workspace):
 
 
 def test_text_features_kind_finds_tables_and_keeps_scans_readable(workspace):
-    workspace.profile.engines.layout = "pymupdf-text"
+    workspace.profile.engines.layout.features = "text"
     born_digital, scanned = register(workspace, "2305.03393v1-pg9.pdf", "ocr_test.pdf")
     for key in (born_digital, scanned):
         _upstream(workspace, key)
         run_layout(workspace, key)
     digital = workspace.read(born_digital, LAYOUT, LayoutOutput)
-    assert digital.engine.startswith("pymupdf-text-")
+    assert digital.engine.startswith("pymupdf-")
     assert len(digital.tables) == 1 and digital.tables[0].cols == 8
     # the text-only model calls a scan one picture; scanned pages get the full model instead
     labels = {r.label for r in workspace.read(scanned, LAYOUT, LayoutOutput).regions}
@@ -76,5 +77,5 @@ def test_text_features_kind_finds_tables_and_keeps_scans_readable(workspace):
 
 
 def test_unknown_layout_kind_is_a_clear_error():
-    with pytest.raises(EngineUnavailable, match="unknown layout engine kind 'surya'; choose one of"):
-        make_layout_engine("surya")
+    with pytest.raises(ValueError, match="unknown layout engine kind 'surya'; known kinds: pymupdf"):
+        Profile.model_validate({"name": "x", "pools": {"cpu": 1, "ocr": 1}, "engines": {"layout": {"kind": "surya"}}})

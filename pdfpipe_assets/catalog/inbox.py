@@ -21,7 +21,7 @@ class InboxCursor:
     names: list[str] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, text: str | None) -> "InboxCursor":
+    def parse(cls, text: str | None) -> InboxCursor:
         return cls(**json.loads(text)) if text else cls()
 
     def dump(self) -> str:

@@ -10,7 +10,7 @@ import random
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..keys import document_key, sha256_of
@@ -77,7 +77,7 @@ class Registry:
         with thousands of new files stays short.
         """
         hashed = [(p.resolve(), sha256_of(p), p.stat().st_size) for p in paths]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._connect() as con:
             rows = con.execute(
                 "SELECT * FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
@@ -123,7 +123,7 @@ class Registry:
         with self._connect() as con:
             con.execute(
                 "INSERT INTO refused SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), ?",
-                [names, reasons, datetime.now(timezone.utc)],
+                [names, reasons, datetime.now(UTC)],
             )
 
     def refused(self, limit: int = 20) -> tuple[int, list[tuple[str, str, datetime]]]:

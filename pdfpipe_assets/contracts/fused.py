@@ -10,7 +10,7 @@ from .geometry import BBox
 from .layout import Table
 from .scholarly import Scholarly
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION: Literal["1.1.0"] = "1.1.0"
 
 BlockKind = Literal[
     "title", "author", "affiliation", "abstract", "section_header", "text", "list_item", "caption",

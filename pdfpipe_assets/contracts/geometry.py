@@ -22,7 +22,7 @@ class BBox(BaseModel):
     y1: float
 
     @classmethod
-    def of(cls, box) -> "BBox":
+    def of(cls, box) -> BBox:
         x0, y0, x1, y1 = (float(v) for v in box)
         return cls(x0=round(x0, 2), y0=round(y0, 2), x1=round(x1, 2), y1=round(y1, 2))
 
@@ -38,16 +38,16 @@ class BBox(BaseModel):
     def area(self) -> float:
         return self.width * self.height
 
-    def intersection(self, other: "BBox") -> float:
+    def intersection(self, other: BBox) -> float:
         w = min(self.x1, other.x1) - max(self.x0, other.x0)
         h = min(self.y1, other.y1) - max(self.y0, other.y0)
         return w * h if w > 0 and h > 0 else 0.0
 
-    def overlap_of(self, other: "BBox") -> float:
+    def overlap_of(self, other: BBox) -> float:
         """Share of *this* box's area covered by ``other`` (0..1)."""
         return self.intersection(other) / self.area if self.area else 0.0
 
-    def union(self, other: "BBox") -> "BBox":
+    def union(self, other: BBox) -> BBox:
         return BBox(
             x0=min(self.x0, other.x0),
             y0=min(self.y0, other.y0),

@@ -7,6 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .geometry import BBox
+from .spine import Line
+
+HEADER_PAGES = 2  # the pages where a title, authors and abstract may sit
+SpineLine = tuple[int, Line]  # (page number, line)
 
 
 class Anchor(BaseModel):
@@ -14,6 +18,10 @@ class Anchor(BaseModel):
 
     page: int
     bbox: BBox
+
+
+def line_anchors(lines: list[SpineLine]) -> list[Anchor]:
+    return [Anchor(page=p, bbox=ln.bbox) for p, ln in lines]
 
 
 class Located(BaseModel):

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from pydantic import BaseModel, Field
+
+UNREADABLE_CATEGORIES = ("Cc", "Co", "Cn")  # control, private use, unassigned
+
+
+def char_counts(text: str) -> tuple[int, int]:
+    """(non-space characters, those that are U+FFFD, control, private-use or unassigned)."""
+    chars = [c for c in text if not c.isspace()]
+    bad = sum(1 for c in chars if c == "\ufffd" or unicodedata.category(c) in UNREADABLE_CATEGORIES)
+    return len(chars), bad
 
 
 class SourcePage(BaseModel):
@@ -12,6 +23,7 @@ class SourcePage(BaseModel):
     rotation: int = Field(description="the page's /Rotate value: 0, 90, 180 or 270")
     has_text_layer: bool
     text_chars: int = Field(description="non-whitespace characters in the text layer")
+    bad_chars: int = Field(0, description="of those, U+FFFD, control, private-use or unassigned characters")
 
 
 class SourceInfo(BaseModel):

@@ -28,11 +28,16 @@ class Line(BaseModel):
     words: list[Word]
 
 
-class SpinePage(BaseModel):
+class SpinePageFrame(BaseModel):
+    """A spine page's number and geometry, without its lines."""
+
     number: int
     width: float
     height: float
     rotation: int
+
+
+class SpinePage(SpinePageFrame):
     source: PageSource
     reason: str = Field(description="why this source was chosen for the page")
     ocr_orientation: int = Field(0, description="degrees the scan was turned before OCR")
@@ -48,15 +53,6 @@ class OcrSpine(BaseModel):
         for page in self.pages:
             for line in page.lines:
                 yield page.number, line
-
-
-class SpinePageFrame(BaseModel):
-    """A spine page's number and geometry, without its lines."""
-
-    number: int
-    width: float
-    height: float
-    rotation: int
 
 
 class SpineFrames(BaseModel):

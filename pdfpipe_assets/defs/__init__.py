@@ -1,17 +1,9 @@
-"""The Dagster layer: partitions, assets, checks, sensors, jobs and resources."""
+"""The Dagster layer: partitions, assets, checks, sensors, jobs and resources.
 
-import warnings
+``defs`` is a ``@dg.definitions`` function: importing this package builds nothing, reads no
+environment and loads no profile; Dagster calls it when it loads the code location.
+"""
 
-import dagster as dg
-
-from ..engines.threads import cap_threads
-from ..profiles import load_profile
-
-# Deliberate: batched backfills (beta) and per-document asset checks (preview).
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
-warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-cap_threads(load_profile().threads_per_worker)  # before any engine loads in this run process
-
-from .definitions import defs  # noqa: E402
+from .definitions import defs
 
 __all__ = ["defs"]

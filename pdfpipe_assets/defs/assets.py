@@ -1,67 +1,42 @@
-"""The six stages as document-partitioned assets.  Each is: key -> stage function -> metadata."""
-
+"""The six stages as document-partitioned assets, built from the hardware profile: each asset's
+pool and code version come from the engines the profile picks for it."""
 
 import dagster as dg
 
 from .. import stages as s
+from ..profiles import Profile
+from ..settings import Settings
 from .partitions import documents
-from .resources import GrobidResource, PdfpipeResource
+from .resources import PdfpipeResource
 from .runner import run_stage
 
-_ws = PdfpipeResource(grobid=GrobidResource()).workspace()  # only for code versions at load time
-# A backfill runs documents in batches of the profile's size: ~2 s of run start is paid per batch.
-BATCHES = dg.BackfillPolicy.multi_run(max_partitions_per_run=_ws.profile.batch_size)
-# Transient document failures are retried inside the step, per document (runner.py); this
-# policy covers what escapes the per-document handling (a resource that fails to start).
+# Transient failures are retried where they happen (the GROBID client); this policy covers what
+# escapes per-document handling (a resource that fails to start).
 RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
+STAGES = [  # (stage, upstream stages, description)
+    (s.SOURCE, [], "Open the PDF, record pages, rotation, text layer, repairs."),
+    (s.RENDERS, [s.SOURCE], "One PNG per page, /Rotate applied, plus pages.json."),
+    (s.SPINE, [s.SOURCE, s.RENDERS], "Lines and words per page: text layer or OCR."),
+    (s.LAYOUT, [s.SOURCE, s.SPINE], "Labelled layout regions; tables with cells, spans, Markdown, HTML."),
+    (s.SCHOLARLY, [s.SPINE], "Title, authors, abstract, headings, references."),
+    (s.FUSED, [s.SOURCE, s.SPINE, s.LAYOUT, s.SCHOLARLY], "The fused JSON document."),
+]
 
-# The pool of the resource each stage uses; `pdfpipe profile apply` sets each pool's slots.
-POOL_OF = {
-    s.SOURCE: "cpu", s.RENDERS: "cpu", s.SPINE: "ocr", s.LAYOUT: "cpu", s.SCHOLARLY: "grobid", s.FUSED: "cpu",
-}
 
-
-def _spec(stage: str, deps: list, description: str) -> dict:
-    return dict(
-        name=stage, partitions_def=documents, pool=POOL_OF[stage], deps=deps, group_name="documents",
-        code_version=_ws.code_version(stage), retry_policy=RETRY, description=description,
-        kinds={"pdf"}, backfill_policy=BATCHES,
+def _asset(stage: str, deps: list[str], description: str, profile: Profile, ws: s.Workspace):
+    @dg.asset(
+        name=stage, partitions_def=documents, pool=profile.asset_pool(stage), deps=deps, group_name="documents",
+        code_version=ws.code_version(stage), retry_policy=RETRY, description=description, kinds={"pdf"},
+        # a backfill runs documents in batches: ~2 s of run start is paid per batch
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=profile.batch_size),
     )
+    def _stage(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
+        return run_stage(context, pdfpipe.workspace(), stage)
+
+    return _stage
 
 
-@dg.asset(**_spec(s.SOURCE, [], "Open the PDF, record pages, rotation, text layer, repairs."))
-def source_pdf(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
-    return run_stage(context, pdfpipe.workspace(), s.SOURCE)
-
-
-@dg.asset(**_spec(s.RENDERS, [source_pdf], "One PNG per page, /Rotate applied, plus pages.json."))
-def page_renders(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
-    return run_stage(context, pdfpipe.workspace(), s.RENDERS)
-
-
-@dg.asset(**_spec(s.SPINE, [source_pdf, page_renders], "Lines and words per page: text layer or OCR."))
-def ocr_spine(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
-    return run_stage(context, pdfpipe.workspace(), s.SPINE)
-
-
-@dg.asset(
-    **_spec(s.LAYOUT, [source_pdf, ocr_spine], "Labelled layout regions; tables with cells, spans, Markdown, HTML.")
-)
-def layout_tables(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
-    return run_stage(context, pdfpipe.workspace(), s.LAYOUT)
-
-
-@dg.asset(**_spec(s.SCHOLARLY, [ocr_spine], "Title, authors, abstract, headings, references."))
-def grobid_alignment(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
-    return run_stage(context, pdfpipe.workspace(), s.SCHOLARLY)
-
-
-@dg.asset(
-    **_spec(s.FUSED, [source_pdf, ocr_spine, layout_tables, grobid_alignment], "The fused JSON document.")
-)
-def fused_document(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
-    return run_stage(context, pdfpipe.workspace(), s.FUSED)
-
-
-ALL_ASSETS = [source_pdf, page_renders, ocr_spine, layout_tables, grobid_alignment, fused_document]
+def build_assets(profile: Profile) -> list[dg.AssetsDefinition]:
+    ws = s.Workspace(Settings.from_env(), profile)  # for code versions only: no data is read
+    return [_asset(stage, deps, description, profile, ws) for stage, deps, description in STAGES]

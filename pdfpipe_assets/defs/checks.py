@@ -2,14 +2,13 @@
 
 import dagster as dg
 
-from .assets import ocr_spine, page_renders, source_pdf
+from .. import stages as s
 from .partitions import documents
 from .resources import PdfpipeResource
-from .. import stages as s
 
 
 @dg.asset_check(
-    asset=ocr_spine, blocking=True, partitions_def=documents, additional_deps=[source_pdf, page_renders],
+    asset=s.SPINE, blocking=True, partitions_def=documents, additional_deps=[s.SOURCE, s.RENDERS],
     description="Page count, size and orientation agree across source_pdf, page_renders and ocr_spine.",
 )
 def page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:

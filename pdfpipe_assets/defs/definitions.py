@@ -1,18 +1,41 @@
-"""The code location: assets, the geometry check, the job, the inbox sensor, resources."""
+"""The code location, built once from the hardware profile when Dagster loads it."""
+
+import warnings
 
 import dagster as dg
 
-from .assets import ALL_ASSETS
+from ..engines.threads import cap_threads
+from ..profiles import load_profile, profile_path
+from . import claim_wait
+from .assets import build_assets
 from .checks import page_geometry_agrees
 from .jobs import process_documents
-from .resources import GrobidResource, PdfpipeResource
+from .resources import PdfpipeResource
 from .sensors import batch_followup_sensor, inbox_sensor
 
-defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    asset_checks=[page_geometry_agrees],
-    jobs=[process_documents],
-    sensors=[inbox_sensor, batch_followup_sensor],
-    resources={"pdfpipe": PdfpipeResource(grobid=GrobidResource())},
-    executor=dg.in_process_executor,
-)
+
+def build_definitions(path: str | None = None) -> dg.Definitions:
+    """Assets, check, job, sensors and resources for the profile at ``path`` (default: the
+    environment's or the packaged cpu.yaml)."""
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)  # batched backfills
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)  # per-document asset checks
+    resolved = str(profile_path(path))
+    profile = load_profile(resolved)
+    return dg.Definitions(
+        assets=build_assets(profile),
+        asset_checks=[page_geometry_agrees],
+        jobs=[process_documents],
+        sensors=[inbox_sensor, batch_followup_sensor],
+        resources={"pdfpipe": PdfpipeResource(profile_path=resolved)},
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What Dagster loads, in the webserver, the daemon, the code server and every run worker:
+    the process is set up here, where it starts, not at import."""
+    profile = load_profile()
+    cap_threads(profile.threads_per_worker)  # before any engine loads in this process
+    claim_wait.install()
+    return build_definitions()

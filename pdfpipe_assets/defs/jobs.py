@@ -1,13 +1,9 @@
-"""The job that takes one document through every stage (in one process: steps are cheap)."""
+"""The job that takes documents through every stage (its executor is the code location's)."""
 
 import dagster as dg
-
-from .partitions import documents
 
 process_documents = dg.define_asset_job(
     "process_documents",
     selection=dg.AssetSelection.groups("documents"),
-    partitions_def=documents,
-    executor_def=dg.in_process_executor,
     description="Every stage for the selected documents; checks included.",
 )

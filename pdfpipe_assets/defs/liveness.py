@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..launcher.run_launcher import PID_TAG  # the process running a run: a CLI process or a fork
+from ..run_tags import PID_TAG
+
 ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
           dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 RUNNING = (dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING)

@@ -4,6 +4,7 @@ import os
 import shutil
 import threading
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -11,22 +12,22 @@ import yaml
 from dagster._core.utils import make_new_run_id
 
 from ..catalog import Registry, ingest
-from ..launcher.run_launcher import PID_TAG
-from ..profiles import Profile, load_profile
-from ..settings import PROJECT_ROOT, Settings
+from ..profiles import Profile, load_profile, profile_path
+from ..run_tags import PID_TAG
+from ..settings import CONFIG_DIR, Settings
 from ..stages import FUSED, STAGE_FILES, STAGES
 from . import claim_wait
 from .followup import Batch, contiguous_batches, failed_documents, plan_followups
 from .liveness import ACTIVE, live_runs
-from .watchdog import SlotWatchdog
 from .partitions import documents
+from .watchdog import SlotWatchdog
 
 
 def instance_config(profile: Profile) -> str:
     """The repo's dagster.yaml with the profile's number of concurrent runs, and PostgreSQL
     storage when ``PDFPIPE_POSTGRES_URL`` is set (``postgresql+psycopg2://user@host:5432/db``:
     SQLAlchemy 2.1 needs the driver named)."""
-    config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    config = yaml.safe_load((CONFIG_DIR / "dagster.yaml").read_text())
     config["concurrency"]["runs"]["max_concurrent_runs"] = profile.max_concurrent_runs
     if os.environ.get("PDFPIPE_POSTGRES_URL"):
         config["storage"] = {"postgres": {"postgres_url": os.environ["PDFPIPE_POSTGRES_URL"]}}
@@ -65,8 +66,8 @@ def prepare_dagster_home(settings: Settings, profile: Profile | None = None) -> 
     return home
 
 
-def get_instance(settings: Settings) -> dg.DagsterInstance:
-    prepare_dagster_home(settings)
+def get_instance(settings: Settings, profile: Profile | None = None) -> dg.DagsterInstance:
+    prepare_dagster_home(settings, profile)
     return dg.DagsterInstance.get()
 
 
@@ -107,15 +108,13 @@ def execute_batch(instance: dg.DagsterInstance, batch: Batch, tags: dict | None 
     turns them into retries, so a run waiting for a pool slot could not be stopped.  Here the
     main thread keeps the signals: interrupted, it marks the run canceled, frees every slot and
     claim the run held, and re-raises, and the command exits."""
-    from .definitions import defs
-
     claim_wait.install()
     run_id = make_new_run_id()
     outcome: dict = {}
 
     def target() -> None:
         try:
-            outcome["result"] = _execute(defs, instance, batch, tags, run_id)
+            outcome["result"] = _execute(instance, batch, tags, run_id)
         except BaseException as err:  # noqa: BLE001 - handed to the main thread
             outcome["error"] = err
 
@@ -140,8 +139,20 @@ def release_run(instance: dg.DagsterInstance, run_id: str) -> None:
     instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
-def _execute(defs, instance: dg.DagsterInstance, batch: Batch, tags: dict | None, run_id: str):
-    job = defs.resolve_job_def("process_documents")
+def code_location() -> dg.Definitions:
+    """The code location for the environment's profile, built once per process and profile."""
+    return _code_location(str(profile_path()))
+
+
+@cache
+def _code_location(profile: str) -> dg.Definitions:
+    from .definitions import build_definitions
+
+    return build_definitions(profile)
+
+
+def _execute(instance: dg.DagsterInstance, batch: Batch, tags: dict | None, run_id: str):
+    job = code_location().resolve_job_def("process_documents")
     single = len(batch.keys) == 1
     return job.execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET, run_id=run_id,
@@ -255,10 +266,10 @@ def time_inbox_tick(settings: Settings) -> float:
     """Seconds of one inbox_sensor evaluation on ``settings``'s inbox (ephemeral instance)."""
     import time
 
-    from .resources import GrobidResource, PdfpipeResource
+    from .resources import PdfpipeResource
     from .sensors import inbox_sensor
 
-    resource = PdfpipeResource(data_dir=str(settings.data_dir), grobid=GrobidResource())
+    resource = PdfpipeResource(data_dir=str(settings.data_dir))
     with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"pdfpipe": resource}) as ctx:
         start = time.perf_counter()
         result = inbox_sensor(ctx)

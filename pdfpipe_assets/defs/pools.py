@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..profiles import POOLS, Profile
+from ..profiles import Profile
 
 
 @dataclass
@@ -17,20 +17,22 @@ class PoolState:
 
 def apply_profile(instance: dg.DagsterInstance, profile: Profile) -> dict[str, int]:
     """Set every pool explicitly: a pool never set is not limited on its first dequeue pass."""
-    limits = {pool: int(profile.pools.get(pool, 0)) for pool in (*POOLS, *profile.pools)}
+    limits = {pool: int(limit) for pool, limit in profile.pools.items()}
     for pool, limit in limits.items():
         instance.event_log_storage.set_concurrency_slots(pool, limit)
     return limits
 
 
-def pool_states(instance: dg.DagsterInstance) -> list[PoolState]:
+def pool_states(instance: dg.DagsterInstance, profile: Profile | None = None) -> list[PoolState]:
+    """Every pool the instance knows, and the profile's (limit None where never set)."""
     storage = instance.event_log_storage
     states = []
-    for pool in sorted(storage.get_concurrency_keys() | set(POOLS)):
+    keys = storage.get_concurrency_keys()
+    for pool in sorted(keys | set(profile.pools if profile else ())):
         info = storage.get_concurrency_info(pool)
         states.append(
             PoolState(
-                pool=pool, limit=info.slot_count if pool in storage.get_concurrency_keys() else None,
+                pool=pool, limit=info.slot_count if pool in keys else None,
                 active=info.active_slot_count, pending=info.pending_step_count,
             )
         )

@@ -1,27 +1,29 @@
-"""Dagster resources that hand the stages their workspace and engines, swappable per deployment.
+"""The Dagster resource that hands the stages their workspace, swappable per deployment.
 
 Fields left empty are read from the environment when a run starts (not when the code loads),
 so one code location serves any $PDFPIPE_DATA.
 """
 
-import os
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
-from ..profiles import load_profile
+from ..profiles import Profile, load_profile, profile_path
 from ..settings import Settings
 from ..stages import Workspace
 
 
-class GrobidResource(dg.ConfigurableResource):
-    """A GROBID server; with no url (and no $PDFPIPE_GROBID_URL) the embedded extractor runs."""
+@cache
+def _load(path: str, mtime_ns: int) -> Profile:
+    return load_profile(path)
 
-    url: str | None = Field(None, description="e.g. http://localhost:8070")
 
-    def resolved_url(self) -> str | None:
-        return self.url or os.environ.get("PDFPIPE_GROBID_URL") or None
+def _profile(path: str | None) -> Profile:
+    """Loaded once per process, and again only when the file changes."""
+    resolved = profile_path(path)
+    return _load(str(resolved), resolved.stat().st_mtime_ns)
 
 
 class PdfpipeResource(dg.ConfigurableResource):
@@ -29,8 +31,7 @@ class PdfpipeResource(dg.ConfigurableResource):
 
     data_dir: str | None = Field(None, description="artifacts, registry, inbox; default $PDFPIPE_DATA or ./data")
     profile_path: str | None = Field(None, description="hardware profile; default $PDFPIPE_PROFILE or cpu.yaml")
-    grobid: GrobidResource
 
     def workspace(self) -> Workspace:
         settings = Settings(Path(self.data_dir).resolve()) if self.data_dir else Settings.from_env()
-        return Workspace(settings, load_profile(self.profile_path), self.grobid.resolved_url())
+        return Workspace(settings, _profile(self.profile_path))

@@ -6,12 +6,12 @@ materialized when an asset returns normally, so when some documents fail this lo
 the bad ones: the good partitions end MATERIALIZED, the bad ones FAILED.  Steps after a
 failed step are skipped for the whole run; ``followup`` launches them for the good ones.
 
-A transient failure (GROBID busy, a reset connection) is retried for that document alone,
-with exponential backoff and jitter, so a batch is never redone for one document's hiccup.
+Each document's partition gets its own metadata (pages, blocks, title, engine, seconds),
+never the batch's totals.  Transient failures are retried where they happen (the GROBID
+client), for that document alone.
 """
 
 import json
-import random
 import time
 
 import dagster as dg
@@ -20,8 +20,6 @@ from ..errors import DocumentError, EngineUnavailable
 from ..stages import SOURCE, STAGES, StageResult, Workspace
 
 FAILED_DOCUMENTS = "failed_documents"
-TRANSIENT_TRIES = 4  # attempts per document for a transient failure
-TRANSIENT_DELAY_S = 2.0  # first backoff; doubles each time, +-50% jitter
 
 
 def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError:
@@ -31,23 +29,11 @@ def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError
         return err
     except EngineUnavailable as err:
         return DocumentError("engine_error", f"engine unavailable: {err}")
-    except Exception as err:  # an engine crashed on this document: the batch goes on without it
+    except Exception as err:  # noqa: BLE001 - an engine crashed on this document: the batch goes on without it
         return DocumentError("engine_error", f"{stage} crashed: {type(err).__name__}: {err}")
 
 
-def _attempt_with_backoff(context, ws: Workspace, stage: str, key: str) -> StageResult | DocumentError:
-    outcome = _attempt(ws, stage, key)
-    for attempt in range(1, TRANSIENT_TRIES):
-        if not (isinstance(outcome, DocumentError) and outcome.retryable):
-            break
-        delay = TRANSIENT_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-        context.log.warning(f"{key}: {outcome}; attempt {attempt} of {TRANSIENT_TRIES}, again in {delay:.1f} s")
-        time.sleep(delay)
-        outcome = _attempt(ws, stage, key)
-    return outcome
-
-
-def _metadata(ws: Workspace, stage: str, result: StageResult) -> dict:
+def document_metadata(ws: Workspace, stage: str, result: StageResult) -> dict:
     engine = ws.engine_info(stage)
     return {**result.metadata, "engine": engine.name, "engine_version": engine.version}
 
@@ -63,8 +49,7 @@ def _failure(stage: str, failed: dict[str, DocumentError]) -> dg.Failure:
             "document": next(iter(failed)),
             "stage": stage,
         },
-        # transient failures were already retried per document: a step retry would redo the batch
-        allow_retries=False,
+        allow_retries=False,  # a document's failure would recur: its bytes decide it
     )
 
 
@@ -76,7 +61,7 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
     done: dict[str, StageResult] = {}
     failed: dict[str, DocumentError] = {}
     for key in keys:
-        outcome = _attempt_with_backoff(context, ws, stage, key)
+        outcome = _attempt(ws, stage, key)
         if isinstance(outcome, DocumentError):
             failed[key] = outcome
             context.log.error(f"{key}: {outcome}")
@@ -84,14 +69,11 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
             done[key] = outcome
     if failed:
         for key, result in done.items():
-            context.log_event(
-                dg.AssetMaterialization(asset_key=context.asset_key, partition=key, metadata=_metadata(ws, stage, result))
-            )
+            context.log_event(dg.AssetMaterialization(
+                asset_key=context.asset_key, partition=key, metadata=document_metadata(ws, stage, result),
+            ))
         raise _failure(stage, failed)
-    if len(keys) == 1:
-        return dg.MaterializeResult(metadata=_metadata(ws, stage, done[keys[0]]))
-    batch = StageResult({
-        "documents": len(keys), "pages": sum(int(r.metadata.get("pages", 0)) for r in done.values()),
-        "seconds": round(time.perf_counter() - started, 3),
-    })
-    return dg.MaterializeResult(metadata=_metadata(ws, stage, batch))
+    for key, result in done.items():  # each partition's own metadata, not the batch's
+        context.add_asset_metadata(document_metadata(ws, stage, result), partition_key=key)
+    context.log.info(f"{stage}: {len(keys)} documents in {time.perf_counter() - started:.2f} s")
+    return dg.MaterializeResult()

@@ -12,7 +12,6 @@ from .jobs import process_documents
 from .partitions import documents
 from .resources import PdfpipeResource
 
-
 TAIL_WEIGHT = 0.5  # the last wave's batches, against the others
 
 

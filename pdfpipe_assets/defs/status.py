@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 import dagster as dg
 
 from ..catalog import Registry
+from ..profiles import Profile
 from ..stages import STAGES
 from .followup import failed_documents
 from .liveness import ACTIVE, dead_holders, wedged_pools
@@ -75,7 +76,10 @@ def _stuck(instance: dg.DagsterInstance, threshold_s: float) -> list[dict]:
     return stuck
 
 
-def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900, registry: Registry | None = None) -> Status:
+def collect(
+    instance: dg.DagsterInstance, stuck_after_s: float = 900, registry: Registry | None = None,
+    profile: Profile | None = None,
+) -> Status:
     keys = instance.get_dynamic_partitions(documents.name)
     counts, failed_at = _stage_counts(instance, keys)
     reasons = _failure_reasons(instance) if failed_at else {}
@@ -97,6 +101,6 @@ def collect(instance: dg.DagsterInstance, stuck_after_s: float = 900, registry: 
         inbox_refused_newest=[{"name": n, "reason": r, "at": at.isoformat()} for n, r, at in refused],
         dead_slot_holders=[asdict(h) for h in holders], wedged_pools=wedged_pools(instance, holders),
         documents=len(keys), stages=counts, runs=runs,
-        pools=[asdict(p) for p in pool_states(instance)], stuck_runs=_stuck(instance, stuck_after_s),
+        pools=[asdict(p) for p in pool_states(instance, profile)], stuck_runs=_stuck(instance, stuck_after_s),
         failure_classes=dict(classes.most_common()), failed=failed,
     )

@@ -1,6 +1,4 @@
-"""Engine adapters, chosen by ``kind`` from configuration; each library is imported lazily."""
+"""Engine adapters, one per library and stage, chosen by ``kind`` from the hardware profile.
 
-from .base import EngineInfo, OcrPage, package_version
-from .registry import OCR_KINDS, make_ocr_engine, ocr_engine_info
-
-__all__ = ["OCR_KINDS", "EngineInfo", "OcrPage", "make_ocr_engine", "ocr_engine_info", "package_version"]
+``registry.REGISTRY`` lists them; ``base`` holds the interfaces.  Libraries are imported lazily.
+"""

@@ -1,14 +1,22 @@
-"""The small interfaces every engine adapter implements.  Libraries are imported lazily."""
+"""What every engine adapter is: typed options, how it must be hosted, one interface per stage.
+
+An adapter imports its library inside its methods, never at module level, so that a profile
+can be validated (and the registry listed) on a machine without that library.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
-from ..contracts import LayoutOutput, Line, RenderManifest, Scholarly, SourceInfo
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..contracts import Line, Region, RenderManifest, Scholarly, SourceInfo, Table
 from ..contracts.spine import OcrSpine
+
+Isolation = Literal["fork", "spawn", "none"]
 
 
 def package_version(dist: str) -> str:
@@ -29,46 +37,124 @@ class EngineInfo:
         return f"{self.name}-{self.version}"
 
 
+class EngineOptions(BaseModel):
+    """Options every engine takes; each engine subclasses this with ``kind`` and its own fields.
+
+    ``pool`` and ``isolation`` override how the engine declares it must be hosted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    pool: str | None = Field(None, description="Dagster pool the stage takes; default: the engine's")
+    isolation: Isolation | None = Field(
+        None, description="fork: budget worker; spawn: fresh interpreter (CUDA); none: in process"
+    )
+
+
+OptionsT = TypeVar("OptionsT", bound=EngineOptions)
+
+
+class Engine(Generic[OptionsT]):
+    """Base of every adapter.  ``Options`` is its typed options; ``pool`` and ``isolation`` say
+    how it must be hosted; ``requires`` are the import names that ``extra`` installs."""
+
+    Options: ClassVar[type[EngineOptions]]
+    pool: ClassVar[str] = "cpu"
+    isolation: ClassVar[Isolation] = "fork"
+    requires: ClassVar[tuple[str, ...]] = ()
+    distribution: ClassVar[str | None] = None  # whose version the engine's version is
+    adapter_version: ClassVar[str] = "1"
+    extra: ClassVar[str | None] = None  # pip install 'pdfpipe[<extra>]'
+
+    def __init__(self, options: OptionsT):
+        self.options: OptionsT = options
+
+    @classmethod
+    def version(cls) -> str:
+        """Adapter version plus the library's installed version: part of the stage's code version."""
+        lib = package_version(cls.distribution) if cls.distribution else "none"
+        return f"{cls.adapter_version}+{lib}"
+
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo(self.options.kind, self.version())
+
+
+@dataclass
+class PageInput:
+    """One page handed to a model-backed engine: the PDF, its rendered image, and (for a scan)
+    the OCR words that stand in for its missing text layer."""
+
+    pdf: Path
+    number: int  # 1-based
+    image: Path | None = None  # the rendered page; an OCR engine needs it
+    dpi: int = 150
+    ocr_words: list[tuple[str, tuple[float, float, float, float]]] | None = None
+
+
+def image_of(page: PageInput) -> Path:
+    if page.image is None:
+        raise ValueError(f"page {page.number} of {page.pdf} has no rendered image to recognize")
+    return page.image
+
+
 @dataclass
 class OcrPage:
     lines: list[Line]
     orientation: int  # degrees the image was turned so that text stood upright
 
 
-class SourceInspector(Protocol):
-    info: EngineInfo
+@dataclass
+class ScholarlyOutput:
+    scholarly: Scholarly
+    files: dict[str, str]  # extra artifacts to keep beside scholarly.json (GROBID's TEI)
 
+
+@runtime_checkable
+class SourceEngine(Protocol):
     def inspect(self, path: Path, key: str, sha256: str) -> SourceInfo: ...
 
 
-class PageRenderer(Protocol):
-    info: EngineInfo
+@runtime_checkable
+class RenderEngine(Protocol):
+    def render(self, path: Path, out_dir: Path) -> RenderManifest: ...
 
-    def render(self, path: Path, out_dir: Path, dpi: int, max_pixels: int) -> RenderManifest: ...
 
-
-class TextLayerReader(Protocol):
-    info: EngineInfo
-
+@runtime_checkable
+class TextLayerEngine(Protocol):
     def read(self, path: Path) -> list[list[Line]]: ...
 
 
+@runtime_checkable
 class OcrEngine(Protocol):
-    info: EngineInfo
+    """A batch of page images in, one result per page out (a GPU engine batches; a CPU one loops)."""
 
-    def recognize(self, png: Path, dpi: int) -> OcrPage: ...
-
-
-class LayoutAnalyzer(Protocol):
-    """Labelled regions and tables; ``ocr_words`` (page -> (text, box)) stands in for a scan's
-    missing text layer."""
-
-    info: EngineInfo
-
-    def analyze(self, path: Path, ocr_words: dict | None = None) -> LayoutOutput: ...
+    def recognize(self, pages: list[PageInput]) -> list[OcrPage]: ...
 
 
-class ScholarlyExtractor(Protocol):
-    info: EngineInfo
+@runtime_checkable
+class LayoutEngine(Protocol):
+    def detect(self, pages: list[PageInput]) -> list[list[Region]]: ...
 
-    def extract(self, path: Path, spine: OcrSpine) -> Scholarly: ...
+
+@runtime_checkable
+class TableEngine(Protocol):
+    def find(self, pages: list[PageInput], regions: list[list[Region]]) -> list[list[Table]]: ...
+
+
+@runtime_checkable
+class LayoutTableEngine(Protocol):
+    """An engine that serves both stages in one pass (PyMuPDF's table finder runs its layout model)."""
+
+    def detect_with_tables(self, pages: list[PageInput]) -> list[tuple[list[Region], list[Table]]]: ...
+
+
+@runtime_checkable
+class ScholarlyEngine(Protocol):
+    def extract(self, path: Path, spine: OcrSpine) -> ScholarlyOutput: ...
+
+
+INTERFACES: dict[str, type] = {
+    "source": SourceEngine, "render": RenderEngine, "text_layer": TextLayerEngine, "ocr": OcrEngine,
+    "layout": LayoutEngine, "tables": TableEngine, "scholarly": ScholarlyEngine,
+}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from ..contracts import BBox, Line, Word
-from ..errors import EngineUnavailable
-from .base import EngineInfo, OcrPage, package_version
+from .base import Engine, EngineOptions, OcrPage, PageInput, image_of
 from .images import load_rgb
 
 
@@ -18,11 +18,21 @@ def _box(points, scale: float) -> BBox:
     return BBox.of((min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale))
 
 
-class RapidOcr:
-    def __init__(self):
-        self.info = EngineInfo("rapidocr", package_version("rapidocr"))
-        if self.info.version == "absent":
-            raise EngineUnavailable("rapidocr is not installed: pip install 'pdfpipe[rapidocr]'")
+class RapidOcrOptions(EngineOptions):
+    kind: Literal["rapidocr"] = "rapidocr"
+
+
+class RapidOcr(Engine[RapidOcrOptions]):
+    """RapidOCR's PP-OCR ONNX models (shipped in its wheel), one page at a time on the CPU."""
+
+    Options = RapidOcrOptions
+    pool = "ocr"
+    requires = ("rapidocr", "onnxruntime")
+    distribution = "rapidocr"
+    extra = "rapidocr"
+
+    def recognize(self, pages: list[PageInput]) -> list[OcrPage]:
+        return [self.recognize_one(image_of(p), p.dpi) for p in pages]
 
     @cached_property
     def _engine(self):
@@ -38,7 +48,7 @@ class RapidOcr:
             }
         )
 
-    def recognize(self, png: Path, dpi: int) -> OcrPage:
+    def recognize_one(self, png: Path, dpi: int) -> OcrPage:
         result = self._engine(load_rgb(png), return_word_box=True)
         scale = 72.0 / dpi
         lines: list[Line] = []

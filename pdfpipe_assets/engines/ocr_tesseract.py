@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
 
 from ..contracts import BBox, Line, Word
 from ..errors import EngineUnavailable
-from .base import EngineInfo, OcrPage, package_version
+from .base import Engine, EngineOptions, OcrPage, PageInput, image_of
 from .images import load_gray, unrotate_box
 
 DEBIAN_TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
@@ -31,23 +34,35 @@ def _word_text(it, level) -> str:
         return ""
 
 
-class TesseractOcr:
-    """OCR of a rendered page.  OpenMP is capped at one thread: overcommit is the enemy."""
+class TesseractOptions(EngineOptions):
+    kind: Literal["tesseract"] = "tesseract"
+    lang: str = Field("eng", description="Tesseract language(s), e.g. eng or eng+deu")
+    tessdata: str | None = Field(None, description="folder of *.traineddata; default TESSDATA_PREFIX or Debian's")
 
-    def __init__(self, lang: str = "eng"):
-        self.lang = lang
-        self.tessdata = find_tessdata(lang)
-        self.info = EngineInfo("tesseract", package_version("tesserocr"))
-        if self.tessdata is None:
+
+class TesseractOcr(Engine[TesseractOptions]):
+    """OCR of rendered pages, one at a time.  OpenMP is capped at one thread: overcommit is the enemy."""
+
+    Options = TesseractOptions
+    pool = "ocr"
+    requires = ("tesserocr",)
+    distribution = "tesserocr"
+    extra = "tesseract"
+
+    def __init__(self, options: TesseractOptions):
+        super().__init__(options)
+        self.lang = options.lang
+        tessdata = options.tessdata or find_tessdata(options.lang.split("+")[0])
+        if tessdata is None:
             raise EngineUnavailable(
-                f"Tesseract language data '{lang}.traineddata' not found: set TESSDATA_PREFIX or "
+                f"Tesseract language data '{options.lang}.traineddata' not found: set TESSDATA_PREFIX or "
                 "install Debian's tesseract-ocr-eng (make setup does it)"
             )
+        self.tessdata: str = tessdata
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        try:
-            import tesserocr  # noqa: F401
-        except ImportError as exc:
-            raise EngineUnavailable("tesserocr is not installed: pip install tesserocr") from exc
+
+    def recognize(self, pages: list[PageInput]) -> list[OcrPage]:
+        return [self.recognize_one(image_of(p), p.dpi) for p in pages]
 
     @cached_property
     def _api(self):
@@ -76,7 +91,7 @@ class TesseractOcr:
             return 0
         return int(found["orient_deg"]) % 360
 
-    def recognize(self, png: Path, dpi: int) -> OcrPage:
+    def recognize_one(self, png: Path, dpi: int) -> OcrPage:
         import numpy as np
         from tesserocr import RIL, iterate_level
 

@@ -27,8 +27,8 @@ def open_pdf(path: Path):
     pymupdf.TOOLS.mupdf_warnings(reset=True)
     try:
         doc = pymupdf.open(path, filetype="pdf")
-    except Exception as exc:  # MuPDF raises FileDataError and friends
-        raise DocumentError("corrupt", f"damaged beyond repair: MuPDF cannot open it ({exc})")
+    except Exception as exc:  # noqa: BLE001 - MuPDF raises FileDataError and friends
+        raise DocumentError("corrupt", f"damaged beyond repair: MuPDF cannot open it ({exc})") from exc
     if doc.needs_pass:
         doc.close()
         raise DocumentError("encrypted", "encrypted: a password is needed to open this PDF")
@@ -46,3 +46,17 @@ def repair_warnings() -> list[str]:
     text = pymupdf.TOOLS.mupdf_warnings(reset=True)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     return lines[:20]
+
+
+def upright_pages(path: Path):
+    """Yield each page after turning its /Rotate into content, so (0,0) is top-left as displayed
+    (``page.remove_rotation()`` rewrites the page in memory): every box pdfpipe stores is in
+    this rotation-normalized page space."""
+    doc = open_pdf(path)
+    try:
+        for page in doc:
+            if page.rotation:
+                page.remove_rotation()
+            yield page
+    finally:
+        doc.close()

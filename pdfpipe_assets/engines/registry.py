@@ -1,48 +1,70 @@
-"""Pick an engine by its ``kind`` (from the hardware profile); clear errors for missing extras."""
+"""Every engine by stage and ``kind``.  Adding an engine is one line here and one adapter file.
+
+An unknown kind is an error that lists the known ones; a known kind whose library is missing
+is an error that names the ``pip install`` extra.  Nothing falls through to another engine.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from functools import cache
+
 from ..errors import EngineUnavailable
-from .base import EngineInfo, package_version
+from .base import INTERFACES, Engine
 
-OCR_KINDS = ("auto", "tesseract", "rapidocr")
-_OCR_DIST = {"tesseract": "tesserocr", "rapidocr": "rapidocr"}
-
-
-def resolve_ocr_kind(kind: str) -> str:
-    """'auto' means Tesseract when its language data is present, else RapidOCR."""
-    if kind not in OCR_KINDS:
-        raise EngineUnavailable(f"unknown OCR engine kind {kind!r}; choose one of {OCR_KINDS}")
-    if kind != "auto":
-        return kind
-    from .ocr_tesseract import find_tessdata
-
-    if find_tessdata() and package_version("tesserocr") != "absent":
-        return "tesseract"
-    return "rapidocr"
-
-
-def ocr_engine_info(kind: str) -> EngineInfo:
-    """Name and version without loading the engine (used for code versions)."""
-    resolved = resolve_ocr_kind(kind)
-    return EngineInfo(resolved, package_version(_OCR_DIST[resolved]))
+_E = "pdfpipe_assets.engines"
+REGISTRY: dict[str, dict[str, str]] = {
+    "source": {"pymupdf": f"{_E}.pymupdf_source:PyMuPDFSource"},
+    "render": {"pymupdf": f"{_E}.pymupdf_render:PyMuPDFRenderer"},
+    "text_layer": {"pymupdf": f"{_E}.pymupdf_text:PyMuPDFTextLayer"},
+    "ocr": {
+        "auto": f"{_E}.ocr_auto:AutoOcr",
+        "tesseract": f"{_E}.ocr_tesseract:TesseractOcr",
+        "rapidocr": f"{_E}.ocr_rapid:RapidOcr",
+    },
+    "layout": {"pymupdf": f"{_E}.pymupdf_layout:PyMuPDFLayout"},
+    "tables": {"pymupdf": f"{_E}.pymupdf_layout:PyMuPDFTables"},
+    "scholarly": {
+        "embedded": f"{_E}.scholarly_embedded:EmbeddedScholarly",
+        "grobid": f"{_E}.scholarly_grobid:GrobidScholarly",
+    },
+}
+STAGES = tuple(REGISTRY)
 
 
-def make_ocr_engine(kind: str):
-    resolved = resolve_ocr_kind(kind)
-    if resolved == "tesseract":
-        from .ocr_tesseract import TesseractOcr
-
-        return TesseractOcr()
-    from .ocr_rapid import RapidOcr
-
-    return RapidOcr()
+def known_kinds(stage: str) -> tuple[str, ...]:
+    if stage not in REGISTRY:
+        raise EngineUnavailable(f"unknown engine stage {stage!r}; stages: {', '.join(STAGES)}")
+    return tuple(REGISTRY[stage])
 
 
-def make_layout_engine(kind: str):
-    """``pymupdf`` (text and image features) or ``pymupdf-text`` (text features only)."""
-    from .pymupdf_engines import LAYOUT_FEATURES, PyMuPDFLayout
+@cache
+def engine_class(stage: str, kind: str) -> type[Engine]:
+    """The adapter class for ``kind`` (its module imports no engine library)."""
+    if kind not in known_kinds(stage):
+        raise EngineUnavailable(f"unknown {stage} engine kind {kind!r}; known kinds: {', '.join(known_kinds(stage))}")
+    module, name = REGISTRY[stage][kind].split(":")
+    cls = getattr(importlib.import_module(module), name)
+    if not issubclass(cls, Engine) or not issubclass(cls, INTERFACES[stage]):
+        raise TypeError(f"{REGISTRY[stage][kind]} is not a {INTERFACES[stage].__name__} engine")
+    return cls
 
-    if kind not in LAYOUT_FEATURES:
-        raise EngineUnavailable(f"unknown layout engine kind {kind!r}; choose one of {tuple(LAYOUT_FEATURES)}")
-    return PyMuPDFLayout(kind)
+
+def missing_requirements(cls: type[Engine]) -> list[str]:
+    """Import names the engine needs that are not installed."""
+    return [name for name in cls.requires if importlib.util.find_spec(name) is None]
+
+
+def check_available(stage: str, kind: str) -> type[Engine]:
+    cls = engine_class(stage, kind)
+    missing = missing_requirements(cls)
+    if missing:
+        hint = f"pip install 'pdfpipe[{cls.extra}]'" if cls.extra else f"pip install {' '.join(missing)}"
+        raise EngineUnavailable(f"{stage} engine {kind!r} needs {', '.join(missing)}, which is not installed: {hint}")
+    return cls
+
+
+def make_engine(stage: str, options) -> Engine:
+    """A ready engine for ``options`` (an ``EngineOptions`` of the stage's union)."""
+    return check_available(stage, options.kind)(options)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contracts import BBox, FusedDocument
-from ..fusion.text import norm
+from ..text import norm
 from . import metrics
 from .views import label_of, reading_text
 

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..contracts import BBox, FusedDocument
-from ..fusion.text import norm
+from ..text import norm
 from . import metrics
 
 Cell = tuple[int, int, int, int, str]  # start row, start col, end row, end col (inclusive), text

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..contracts import Scholarly
-from ..fusion.tei import parse_tei
-from ..fusion.text import norm, ratio
+from ..engines.tei import parse_tei
+from ..text import norm, ratio
 
 REFERENCE_MATCH = 0.8  # soft ratio at which a reference string counts as found
 HEADING_MATCH = 0.9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..contracts import OcrSpine, RenderManifest, SourceInfo, SpineFrames
+from ..contracts.spine import SpinePageFrame
 
 TOLERANCE_PT = 0.5
 TOLERANCE_PX = 2
@@ -14,7 +15,8 @@ def page_geometry_problems(source: SourceInfo, renders: RenderManifest, spine: O
     counts = {"source_pdf": source.page_count, "page_renders": len(renders.pages), "ocr_spine": len(spine.pages)}
     if len(set(counts.values())) != 1:
         problems.append(f"page counts differ: {counts}")
-    for src, ren, spn in zip(source.pages, renders.pages, spine.pages):
+    frames: list[SpinePageFrame] = [*spine.pages]
+    for src, ren, spn in zip(source.pages, renders.pages, frames):
         n = src.number
         if abs(src.width - ren.width_pt) > TOLERANCE_PT or abs(src.height - ren.height_pt) > TOLERANCE_PT:
             problems.append(f"page {n}: source {src.width}x{src.height}pt, render {ren.width_pt}x{ren.height_pt}pt")

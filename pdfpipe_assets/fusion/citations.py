@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..contracts import BBox, Caption, Citation, Located, OcrSpine, Reference
 from ..contracts.geometry import union_all
 from ..contracts.spine import Line
-from .text import clean, norm
+from ..text import CAPTION, clean, norm
 
-_CAPTION = re.compile(r"^((Fig\.?|Figure|FIGURE|FIG\.?|Table|TABLE|Tab\.)\s*(\d+|[IVX]+))\s*[:.|-]?")
 _CAPTION_STRONG = re.compile(r"^(Fig\.?|Figure|FIGURE|FIG\.?|Table|TABLE|Tab\.)\s*(\d+|[IVX]+)\s*[:.]")
 _NUMERIC = re.compile(r"\[(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\]")
 _PAREN = re.compile(r"\(([^()]{3,200}?\b(?:1[89]|20)\d\d[a-z]?)\)")
@@ -18,9 +18,6 @@ _NARRATIVE = re.compile(
 )
 _ONE = re.compile(r"([A-Z][\w'’-]+)(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?,?\s+((?:1[89]|20)\d\d)[a-z]?")
 
-
-def starts_caption(text: str) -> bool:
-    return bool(_CAPTION.match(text))
 
 
 def captions(spine: OcrSpine) -> list[Caption]:
@@ -33,7 +30,7 @@ def captions(spine: OcrSpine) -> list[Caption]:
             blocks.setdefault(line.block, []).append(line)
         for lines in blocks.values():
             for at, line in enumerate(lines):
-                match = _CAPTION.match(line.text)
+                match = CAPTION.match(line.text)
                 if not match or (at and not _CAPTION_STRONG.match(line.text)):
                     continue
                 kind = "table" if match.group(2).lower().startswith("tab") else "figure"
@@ -61,7 +58,7 @@ def _numbers(spec: str) -> list[int]:
 
 def _by_number(references: list[Reference]) -> dict[int, int]:
     """Printed reference number ('[12]', '12.') -> index in the list."""
-    table = {}
+    table: dict[int, int] = {}
     for i, ref in enumerate(references):
         digits = re.sub(r"\D", "", ref.label or "")
         if digits:
@@ -94,7 +91,7 @@ def _span_box(line: Line, start: int, end: int) -> BBox:
     return union_all(boxes) if boxes else line.bbox
 
 
-def link_citations(spine: OcrSpine, references: list[Reference], skip: list[Located] = ()) -> list[Citation]:
+def link_citations(spine: OcrSpine, references: list[Reference], skip: Sequence[Located] = ()) -> list[Citation]:
     """Numeric ('[3, 5-7]') and author-year ('(Smith et al., 2009)', 'Smith (2009)') markers in
     the body text, each linked to the references it names.  Lines in ``skip`` (the reference
     list itself) are not searched."""

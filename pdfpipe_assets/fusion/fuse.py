@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import __version__
-from ..contracts import Block, FusedDocument, LayoutOutput, OcrSpine, Region, Scholarly, SourceInfo, Table
+from ..contracts import (
+    Author,
+    Block,
+    FusedDocument,
+    LayoutOutput,
+    Located,
+    OcrSpine,
+    Region,
+    Scholarly,
+    SourceInfo,
+    Table,
+)
 from ..contracts.fused import DocumentInfo, FusedPage, Provenance, StageProvenance
 from ..contracts.geometry import union_all
 from ..contracts.layout import FURNITURE
 from ..contracts.spine import Line, SpinePage
-from .citations import starts_caption
+from ..text import clean, starts_caption
 from .reading_order import reading_order
-from .text import clean
 
 TABLE_OVERLAP = 0.5
 ANCHOR_OVERLAP = 0.5
@@ -26,7 +36,7 @@ _KIND_OF_LABEL = {
 
 def _kinds_by_line(spine: OcrSpine, scholarly: Scholarly) -> dict[int, tuple[str, int]]:
     """id(line) -> (block kind, item number), from the scholarly anchors that cover the line."""
-    located = [("title", scholarly.title)] if scholarly.title else []
+    located: list[tuple[str, Located | Author]] = [("title", scholarly.title)] if scholarly.title else []
     located += [("author", a) for a in scholarly.authors]
     located += [("abstract", scholarly.abstract)] if scholarly.abstract else []
     located += [("section_header", h) for h in scholarly.headings]
@@ -162,7 +172,7 @@ def fuse(
         tables=layout.tables,
         scholarly=scholarly,
         provenance=Provenance(
-            pdfpipe_version=__version__, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            pdfpipe_version=__version__, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             stages=stages,
         ),
     )

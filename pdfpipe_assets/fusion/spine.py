@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..contracts import Line, SourceInfo, SpinePage
-from ..engines.pymupdf_engines import usable_text
+from .text_quality import usable_text
 
 
 def needs_ocr(text_lines: list[Line]) -> tuple[bool, str]:

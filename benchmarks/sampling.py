@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+
 @dataclass
 class Sampler:
     """RSS and runnable threads of this process's descendants, sampled from /proc."""
@@ -70,7 +71,7 @@ class Sampler:
         parts = ", ".join(f"{role} {n:.1f}" for role, n in sorted(roles.items(), key=lambda kv: -kv[1]) if n >= 0.05)
         return f"{mean:.1f} in the second ending {at:.0f} s in: {parts}"
 
-    def figures(self, start: float = 0.0, end: float = float("inf")) -> "Figures":
+    def figures(self, start: float = 0.0, end: float = float("inf")) -> Figures:
         """The figures of the samples inside a window of time."""
         window = [s for s in self.samples if start <= s[0] <= end]
         if len(window) < 2:

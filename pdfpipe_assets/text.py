@@ -1,4 +1,4 @@
-"""Text normalisation and fuzzy matching shared by alignment, fusion and scoring."""
+"""Text normalisation and fuzzy matching shared by engines, fusion and scoring (no package imports)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,22 @@ def ratio(a: str, b: str) -> float:
 
 def words(text: str) -> list[str]:
     return norm(text).split()
+
+
+CAPTION = re.compile(r"^((Fig\.?|Figure|FIGURE|FIG\.?|Table|TABLE|Tab\.)\s*(\d+|[IVX]+))\s*[:.|-]?")
+
+
+def starts_caption(text: str) -> bool:
+    """'Figure 3: ...', 'Table II.' and the like."""
+    return bool(CAPTION.match(text))
+
+
+def split_author_line(text: str) -> list[str]:
+    """'Krzysztof Bolejko 1,2 and Lars Andersson 3,4' -> ['Krzysztof Bolejko', 'Lars Andersson']."""
+    text = re.sub(r"\s+(?:and|&)\s+", ",", clean(text))
+    names = []
+    for part in re.split(r"\s*,\s*", text):
+        name = re.sub(r"[\d*†‡§¶∗]+", "", part).strip(" ,;")
+        if re.search(r"[A-Za-z]{2}", name):
+            names.append(name)
+    return names

@@ -31,19 +31,18 @@ from dagster._core.errors import DagsterLaunchFailedError
 from dagster._core.launcher.base import CheckRunHealthResult, LaunchRunContext, RunLauncher, WorkerStatus
 from dagster._serdes import ConfigurableClass, ConfigurableClassData, serialize_value
 
-from ..settings import DEFAULT_PROFILE
+from pdfpipe_assets.run_tags import LAUNCHER_TAG, PID_TAG
+from pdfpipe_assets.settings import DEFAULT_PROFILE
 
-PID_TAG = "pdfpipe/pid"
-LAUNCHER_TAG = "pdfpipe/launcher"  # runs forked by this launcher (not in-process CLI runs)
-PACKAGE = Path(__file__).resolve().parent.parent
-ZYGOTE_MODULE = "pdfpipe_assets.launcher.zygote"
+PACKAGES = [Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "pdfpipe_assets"]
+ZYGOTE_MODULE = "pdfpipe_launcher.zygote"
 START_TIMEOUT_S = 300  # loading the code location and the engines, on a busy machine
 INTERRUPT_EVERY_S, INTERRUPT_REPEATS = 2.0, 30  # terminate: SIGINT again until the run ends
 
 
 def code_fingerprint() -> tuple:
     """What the warm process loaded: pdfpipe's sources and the hardware profile file."""
-    newest = max((p.stat().st_mtime_ns for p in PACKAGE.rglob("*.py")), default=0)
+    newest = max((p.stat().st_mtime_ns for pkg in PACKAGES for p in pkg.rglob("*.py")), default=0)
     profile = Path(os.environ.get("PDFPIPE_PROFILE") or DEFAULT_PROFILE)
     return newest, str(profile), profile.stat().st_mtime_ns if profile.exists() else 0
 
@@ -121,7 +120,7 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         return {}
 
     @classmethod
-    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: dict[str, Any]) -> "WarmRunLauncher":
+    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: dict[str, Any]) -> WarmRunLauncher:
         return cls(inst_data=inst_data)
 
     def _warm_process(self, fresh: bool = False) -> WarmProcess:

@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .settings import PROJECT_ROOT, Settings
+from pdfpipe_assets.settings import PROJECT_ROOT, Settings
 
 BAD_FEATURES = {"corrupt", "encrypted", "zero-byte", "non-pdf", "truncated", "broken-xref"}
 QUICK_MAX_PAGES = 10
@@ -65,7 +65,7 @@ def dagster_daemon(env: dict):
 
 def drop_and_wait(settings: Settings, files: list[Path], timeout_s: float):
     """Copy ``files`` into the inbox and poll until every document is materialized or failed."""
-    from .defs.operations import active_runs, get_instance, run_report
+    from pdfpipe_assets.defs.operations import active_runs, get_instance, run_report
 
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     for f in files:

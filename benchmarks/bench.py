@@ -1,6 +1,6 @@
 """Throughput benchmark: the bare loop against pdfpipe one-run-per-document and batched.
 
-    python -m pdfpipe_assets.bench [--quick] [--repeat N] [--corpus DIR]
+    python -m benchmarks.bench [--quick] [--repeat N] [--corpus DIR]
 
 The pdfpipe modes go the way a user's documents go: PDFs are copied into the inbox, the
 Dagster daemon's ``inbox_sensor`` registers them and queues runs, the run launcher forks
@@ -23,10 +23,11 @@ from pathlib import Path
 
 import yaml
 
-from .catalog.inbox import SETTLE_S
+from pdfpipe_assets.catalog.inbox import SETTLE_S
+from pdfpipe_assets.settings import PROJECT_ROOT, Settings
+
 from .harness import QUICK_MAX_PAGES, corpus_files, dagster_daemon, distinct_copies, drop_and_wait
 from .sampling import Figures, Sampler
-from .settings import PROJECT_ROOT, Settings
 
 PROJECTIONS = (6_600, 500_000)
 
@@ -58,9 +59,9 @@ class Result:
 def _bare_worker_init(threads: int) -> None:
     """As the warm process does: cap threads, then load the engines before any work, so that
     no engine is first imported inside a budget worker under its memory cap."""
-    from .engines.threads import cap_threads
-    from .profiles import load_profile
-    from .stages import warm_up
+    from pdfpipe_assets.engines.threads import cap_threads
+    from pdfpipe_assets.profiles import load_profile
+    from pdfpipe_assets.stages import warm_up
 
     cap_threads(threads)
     warm_up(load_profile())
@@ -68,10 +69,10 @@ def _bare_worker_init(threads: int) -> None:
 
 def _bare_document(args) -> tuple[int, bool]:
     data_dir, key = args
-    from .contracts import SourceInfo
-    from .errors import DocumentError
-    from .profiles import load_profile
-    from .stages import SOURCE, Workspace, run_document
+    from pdfpipe_assets.contracts import SourceInfo
+    from pdfpipe_assets.errors import DocumentError
+    from pdfpipe_assets.profiles import load_profile
+    from pdfpipe_assets.stages import SOURCE, Workspace, run_document
 
     ws = Workspace(Settings(Path(data_dir)), load_profile())
     try:
@@ -83,7 +84,7 @@ def _bare_document(args) -> tuple[int, bool]:
 
 def run_bare(files: list[Path], root: Path, cores: int) -> Result:
     """The practical limit: the same stage functions in a process pool sized to the cores."""
-    from .catalog import Registry
+    from pdfpipe_assets.catalog import Registry
 
     settings = Settings(root / "bare")
     registry = Registry(settings.registry_path)
@@ -107,10 +108,11 @@ def run_pdfpipe(
     name: str, files: list[Path], root: Path, batch_size: int, timeout_s: float, max_runs: int | None = None
 ) -> Result:
     """Drop the files into the inbox of a fresh instance and let the daemon do the rest."""
-    from .defs.operations import get_instance
-    from .defs.pools import apply_profile
-    from .defs.timeline import slot_time
-    from .profiles import load_profile
+    from pdfpipe_assets.defs.operations import get_instance
+    from pdfpipe_assets.defs.pools import apply_profile
+    from pdfpipe_assets.profiles import load_profile
+
+    from .timeline import slot_time
 
     data = root / name.replace(" ", "_")
     profile = load_profile()
@@ -147,7 +149,7 @@ def run_pdfpipe(
 
 def sensor_tick(root: Path, count: int) -> float:
     """Seconds one inbox_sensor evaluation takes to register ``count`` new PDFs."""
-    from .defs.operations import time_inbox_tick
+    from pdfpipe_assets.defs.operations import time_inbox_tick
 
     small = min(corpus_files(Path(os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus")), True),
                 key=lambda fp: fp[0].stat().st_size)[0]
@@ -227,7 +229,7 @@ def table(results: list[Result], bare: Result, cores: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pdfpipe_assets.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__)
     parser.add_argument("--corpus", default=os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
     parser.add_argument("--repeat", type=int, default=1, help="copies of the corpus, each with distinct bytes")
     parser.add_argument("--quick", action="store_true", help=f"only documents of <= {QUICK_MAX_PAGES} pages")
@@ -240,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the instances and outputs (path printed)")
     args = parser.parse_args(argv)
 
-    from .engines.threads import cap_threads
-    from .profiles import load_profile
+    from pdfpipe_assets.engines.threads import cap_threads
+    from pdfpipe_assets.profiles import load_profile
 
     profile = load_profile()
     cap_threads(profile.threads_per_worker)

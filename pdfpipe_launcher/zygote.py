@@ -9,7 +9,7 @@ inherits all of it, copy-on-write, and starts working at once.
 Protocol, one JSON object a line: the launcher writes ``{"run_id": ..., "instance_ref": ...}``
 to stdin; this process answers ``{"pid": ...}`` on stdout.  Its first line, once warm, is
 ``{"ready": true, "threads": n}``.  It exits when stdin closes (its launcher is gone); runs
-already forked go on.  Run it as ``python -m pdfpipe_assets.launcher.zygote``.
+already forked go on.  Run it as ``python -m pdfpipe_launcher.zygote``.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ import traceback
 
 def preload() -> None:
     """Everything a run process would load before its first document."""
-    from ..engines.threads import cap_threads
-    from ..profiles import load_profile
+    from pdfpipe_assets.engines.threads import cap_threads
+    from pdfpipe_assets.profiles import load_profile
 
     profile = load_profile()
     cap_threads(profile.threads_per_worker)  # before any engine loads, as in a spawned run process
 
-    from .. import defs  # noqa: F401  (the code location)
-    from ..defs import run_worker  # noqa: F401  (the run entry point)
-    from ..stages import warm_up
+    from pdfpipe_assets import defs  # noqa: F401  (the code location)
+    from pdfpipe_assets.defs import run_worker  # noqa: F401  (the run entry point)
+    from pdfpipe_assets.stages import warm_up
 
     warm_up(profile)
 
@@ -53,7 +53,7 @@ def _fork_run(request: dict) -> int:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)  # the request pipe is the zygote's, not this run's
         os.dup2(2, 1)  # so is the reply pipe: the run's prints go to stderr
-        from ..defs.run_worker import execute_run  # loaded by preload(): no import cost here
+        from pdfpipe_assets.defs.run_worker import execute_run  # loaded by preload(): no import cost here
 
         code = execute_run(request["run_id"], request["instance_ref"])
     except BaseException:  # noqa: BLE001 - the run's own failures are in its event log already

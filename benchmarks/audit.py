@@ -5,12 +5,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..catalog import Registry
-from ..stages import FUSED
-from .assets import POOL_OF
-from .partitions import documents
-from .pools import max_overlap, pool_states, step_intervals
-from .status import collect
+from pdfpipe_assets.catalog import Registry
+from pdfpipe_assets.defs.partitions import documents
+from pdfpipe_assets.defs.pools import max_overlap, pool_states, step_intervals
+from pdfpipe_assets.defs.status import collect
+from pdfpipe_assets.profiles import ASSET_ENGINE, load_profile
+from pdfpipe_assets.stages import FUSED
 
 
 def materialization_counts(instance: dg.DagsterInstance, stage: str) -> dict[str, int]:
@@ -24,6 +24,11 @@ def materialization_counts(instance: dg.DagsterInstance, stage: str) -> dict[str
         if not page.has_more:
             return counts
         cursor = page.cursor
+
+
+def asset_pools() -> dict[str, str]:
+    profile = load_profile()
+    return {asset: profile.asset_pool(asset) for asset in ASSET_ENGINE}
 
 
 def audit(instance: dg.DagsterInstance, registry: Registry, files: list[Path], expected: dict[str, str]) -> dict:
@@ -44,7 +49,7 @@ def audit(instance: dg.DagsterInstance, registry: Registry, files: list[Path], e
         "duplicated": sorted(k for k, n in counts.items() if n > 1),
         "wrong_class": [(name, want, class_of[name]) for name, want in expected.items() if class_of[name] != want],
         "unexpected_failures": sorted(k for k in failed if k not in expected_keys),
-        "pool_peaks": {pool: max_overlap(iv) for pool, iv in step_intervals(instance, POOL_OF).items()},
+        "pool_peaks": {pool: max_overlap(iv) for pool, iv in step_intervals(instance, asset_pools()).items()},
         "pool_limits": {p.pool: p.limit for p in pool_states(instance)},
         "runs": instance.get_runs_count(),
     }

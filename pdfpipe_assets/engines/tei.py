@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ..contracts import Anchor, BBox
-from .text import clean
+from ..text import clean, split_author_line
 
 _AUTHOR_MARKS = re.compile(r"[\d*†‡§¶∗,]+$|^\W+")
 
@@ -67,17 +67,6 @@ def _item(el: ET.Element, text: str | None = None) -> TeiItem:
         for child in el.iter():
             anchors.extend(parse_coords(child.get("coords")))
     return TeiItem(text=text if text is not None else _text(el), anchors=anchors)
-
-
-def split_author_line(text: str) -> list[str]:
-    """'Krzysztof Bolejko 1,2 and Lars Andersson 3,4' -> ['Krzysztof Bolejko', 'Lars Andersson']."""
-    text = re.sub(r"\s+(?:and|&)\s+", ",", clean(text))
-    names = []
-    for part in re.split(r"\s*,\s*", text):
-        name = re.sub(r"[\d*†‡§¶∗]+", "", part).strip(" ,;")
-        if re.search(r"[A-Za-z]{2}", name):
-            names.append(name)
-    return names
 
 
 def _server_authors(root: ET.Element) -> list[TeiItem]:

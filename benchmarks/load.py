@@ -1,6 +1,6 @@
 """Load test: thousands of documents through sensor-launched runs on a PostgreSQL instance.
 
-    python -m pdfpipe_assets.load [--documents 2000] [--postgres postgresql+psycopg2://postgres@127.0.0.1:5432/postgres]
+    python -m benchmarks.load [--documents 2000] [--postgres postgresql+psycopg2://postgres@127.0.0.1:5432/postgres]
 
 Documents are single pages cut from the corpus' good PDFs, each with its own bytes, plus a few
 bad inputs (not a PDF, encrypted) with distinct bytes.  They are dropped into the inbox of a
@@ -25,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from pdfpipe_assets.settings import PROJECT_ROOT, Settings
+
 from .harness import corpus_files, dagster_daemon, drop_and_wait
-from .settings import PROJECT_ROOT, Settings
 
 BAD_EVERY = 100  # one bad input per this many documents
 BAD_INPUTS = {"corrupted.pdf": "not_pdf", "password-example.pdf": "encrypted"}
@@ -69,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3 * 3600)
     args = parser.parse_args(argv)
 
-    from .catalog import Registry
-    from .defs.audit import audit
-    from .defs.operations import fresh_postgres_database, get_instance
-    from .defs.pools import apply_profile
-    from .profiles import load_profile
+    from pdfpipe_assets.catalog import Registry
+    from pdfpipe_assets.defs.operations import fresh_postgres_database, get_instance
+    from pdfpipe_assets.defs.pools import apply_profile
+    from pdfpipe_assets.profiles import load_profile
+
+    from .audit import audit
 
     root = Path(tempfile.mkdtemp(prefix="pdfpipe-load-"))
     files, expected = make_documents(Path(args.corpus), args.documents, root / "pdfs")

@@ -1,0 +1,63 @@
+"""PyMuPDF source inspection: pages, sizes, /Rotate, text-layer character counts, repairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from ..contracts import SourceInfo, SourcePage
+from ..contracts.source import char_counts
+from .base import Engine, EngineOptions
+from .pymupdf_open import open_pdf, repair_warnings
+
+
+class PyMuPDFSourceOptions(EngineOptions):
+    kind: Literal["pymupdf"] = "pymupdf"
+
+
+def active_content(doc) -> tuple[bool, int]:
+    """(document-level JavaScript present, embedded file count): recorded, never run or extracted."""
+    catalog = doc.pdf_catalog()
+    names_js = doc.xref_get_key(catalog, "Names/JavaScript")[0] != "null"
+    open_action = doc.xref_get_key(catalog, "OpenAction")
+    action_js = "JavaScript" in open_action[1] or (
+        open_action[0] == "xref" and "JavaScript" in doc.xref_object(int(open_action[1].split()[0]))
+    )
+    return names_js or action_js, doc.embfile_count()
+
+
+class PyMuPDFSource(Engine[PyMuPDFSourceOptions]):
+    """Opens the PDF with MuPDF (repairing it if it can) and records what it is."""
+
+    Options = PyMuPDFSourceOptions
+    requires = ("pymupdf",)
+    distribution = "pymupdf"
+
+    def inspect(self, path: Path, key: str, sha256: str) -> SourceInfo:
+        doc = open_pdf(path)
+        try:
+            warnings = repair_warnings() if doc.is_repaired else []
+            pages = []
+            for page in doc:
+                n, bad = char_counts(page.get_text())
+                pages.append(
+                    SourcePage(
+                        number=page.number + 1,
+                        width=round(page.rect.width, 2),
+                        height=round(page.rect.height, 2),
+                        rotation=page.rotation,
+                        has_text_layer=False,  # decided by the stage from the counts (fusion/text_quality.py)
+                        text_chars=n, bad_chars=bad,
+                    )
+                )
+            meta = {k: str(v) for k, v in (doc.metadata or {}).items() if v}
+            has_js, embedded = active_content(doc)
+            return SourceInfo(
+                key=key, path=str(path), sha256=sha256, size_bytes=path.stat().st_size,
+                page_count=doc.page_count, pdf_version=meta.get("format"),
+                encrypted=bool(doc.is_encrypted), repaired=bool(doc.is_repaired),
+                repair_warnings=warnings, metadata=meta, has_javascript=has_js, embedded_files=embedded,
+                pages=pages,
+            )
+        finally:
+            doc.close()

@@ -1,0 +1,87 @@
+"""PyMuPDF tables as contracts: cells with spans and boxes, text from the words inside each cell."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from ..contracts import BBox, Cell, Table
+from ..contracts.layout import RegionLabel, html_table, markdown_grid
+
+
+def spans(table) -> list[tuple[int, int, int, int, tuple]]:
+    """(row, col, row_span, col_span, bbox) for every real cell of a PyMuPDF table."""
+    rows = table.rows
+    out = []
+    for r, row in enumerate(rows):
+        for c, box in enumerate(row.cells):
+            if box is None:
+                continue
+            col_span = 1
+            while c + col_span < len(row.cells) and row.cells[c + col_span] is None:
+                col_span += 1
+            row_span = 1
+            while (
+                r + row_span < len(rows)
+                and c < len(rows[r + row_span].cells)
+                and rows[r + row_span].cells[c] is None
+                and rows[r + row_span].bbox[1] < box[3] - 1
+            ):
+                row_span += 1
+            out.append((r, c, row_span, col_span, box))
+    return out
+
+
+def _cell_text(words, box) -> str:
+    """Words whose centre lies in the cell, in line order (Table.extract() mangles numbers)."""
+    x0, y0, x1, y1 = box
+    inside = [
+        w for w in words
+        if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1
+    ]
+    inside.sort(key=lambda w: (w[5], w[6], w[7]))
+    lines: dict[tuple[int, int], list[str]] = {}
+    for w in inside:
+        lines.setdefault((w[5], w[6]), []).append(w[4])
+    return "\n".join(" ".join(ws) for ws in lines.values())
+
+
+LABELS = set(get_args(RegionLabel))
+
+
+def overlay(page, words) -> None:
+    """Write OCR words into a scanned page as invisible text, so the layout model (which reads
+    text features as well as pixels) and the table finder see what the OCR saw."""
+    for text, (x0, y0, _x1, y1) in words:
+        height = max(1.0, y1 - y0)
+        page.insert_text((x0, y1 - 0.2 * height), text, fontsize=max(3.0, 0.8 * height), render_mode=3)
+
+
+def uncovered(items, tables: list[Table]) -> bool:
+    """Some table region (or table) in ``items`` overlaps none of ``tables``."""
+    return any(
+        getattr(item, "label", "table") == "table" and not any(item.bbox.overlap_of(t.bbox) > 0.5 for t in tables)
+        for item in items
+    )
+
+
+def tables_of(page, found) -> list[Table]:
+    words = page.get_text("words")
+    tables = []
+    for table in found:
+        cells = [
+            Cell(row=r, col=c, row_span=rs, col_span=cs, bbox=BBox.of(box), text=_cell_text(words, box))
+            for r, c, rs, cs, box in spans(table)
+        ]
+        if not cells:
+            continue
+        header_rows = 0 if table.header is None or table.header.external else 1
+        tables.append(
+            Table(
+                page=page.number + 1, bbox=BBox.of(table.bbox), rows=table.row_count, cols=table.col_count,
+                header_rows=header_rows, cells=cells,
+                # Table.to_markdown() re-extracts every cell: 3 s for a 300-cell table
+                markdown=markdown_grid(cells, table.row_count, table.col_count, header_rows),
+                html=html_table(cells, header_rows),
+            )
+        )
+    return tables
