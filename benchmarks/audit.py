@@ -42,8 +42,11 @@ def audit(instance: dg.DagsterInstance, registry: Registry, files: list[Path], e
     expected_keys = {by_name.get(name) for name in expected}
     counts = materialization_counts(instance, FUSED)
     return {
-        "files": len(files), "partitions": len(keys), "materialized": fused["materialized"],
-        "failed": len(failed), "failure_classes": status.failure_classes,
+        "files": len(files),
+        "partitions": len(keys),
+        "materialized": fused["materialized"],
+        "failed": len(failed),
+        "failure_classes": status.failure_classes,
         "lost_files": [f.name for f in files if by_name.get(f.name) not in keys],
         "unsettled": len(keys) - fused["materialized"] - len(failed),
         "duplicated": sorted(k for k, n in counts.items() if n > 1),

@@ -97,9 +97,16 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
             results = list(pool.map(_bare_document, [(str(settings.data_dir), k) for k in keys]))
         wall = time.perf_counter() - start
     return Result(
-        "bare loop", len(keys), sum(p for p, _ in results), wall, sampler.figures(),
-        failed=sum(not ok for _, ok in results), harness_cpu_s=time.process_time() - harness,
-        bursts=sampler.worst_burst(), busiest=sampler.busiest_second(), cpu=sampler.cpu_by_role(),
+        "bare loop",
+        len(keys),
+        sum(p for p, _ in results),
+        wall,
+        sampler.figures(),
+        failed=sum(not ok for _, ok in results),
+        harness_cpu_s=time.process_time() - harness,
+        bursts=sampler.worst_burst(),
+        busiest=sampler.busiest_second(),
+        cpu=sampler.cpu_by_role(),
         engine_cpu_s=sampler.cpu_of("budget worker"),
     )
 
@@ -139,10 +146,17 @@ def run_pdfpipe(
         slots = slot_time(instance, profile.max_concurrent_runs).summary()
     # figures while documents were processed: the daemon's own start-up burst is not work
     return Result(
-        name, report.documents, report.pages, report.wall_s, sampler.figures(report.first_start, report.last_end),
-        failed=report.failed, slots=slots, harness_cpu_s=harness,
+        name,
+        report.documents,
+        report.pages,
+        report.wall_s,
+        sampler.figures(report.first_start, report.last_end),
+        failed=report.failed,
+        slots=slots,
+        harness_cpu_s=harness,
         bursts=sampler.worst_burst(report.first_start, report.last_end),
-        busiest=sampler.busiest_second(report.first_start, report.last_end), cpu=sampler.cpu_by_role(),
+        busiest=sampler.busiest_second(report.first_start, report.last_end),
+        cpu=sampler.cpu_by_role(),
         engine_cpu_s=sampler.cpu_of("budget worker"),
     )
 
@@ -151,8 +165,10 @@ def sensor_tick(root: Path, count: int) -> float:
     """Seconds one inbox_sensor evaluation takes to register ``count`` new PDFs."""
     from pdfpipe_assets.defs.operations import time_inbox_tick
 
-    small = min(corpus_files(Path(os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus")), True),
-                key=lambda fp: fp[0].stat().st_size)[0]
+    small = min(
+        corpus_files(Path(os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus")), True),
+        key=lambda fp: fp[0].stat().st_size,
+    )[0]
     data = root / "sensor"
     inbox = data / "inbox"
     inbox.mkdir(parents=True)
@@ -211,16 +227,24 @@ def table(results: list[Result], bare: Result, cores: int) -> str:
     for r in results:
         lines.append(f"{r.name}, CPU by process (daemon start-up included): {r.cpu}")
     # The engines do the same work in every mode: a gap is the machine's speed drifting, or contention.
-    lines.append("engine CPU (budget workers), the same work in every mode: " + "; ".join(
-        f"{r.name} {r.engine_cpu_s:.1f} s ({engine_drift(r, bare):+.0%})" for r in results))
-    lines.append("at equal engine speed (vs bare scaled by the mode's engine CPU over the bare loop's): " + "; ".join(
-        f"{r.name} {equal_speed_ratio(r, bare):.2f}" for r in results[1:]))
+    lines.append(
+        "engine CPU (budget workers), the same work in every mode: "
+        + "; ".join(f"{r.name} {r.engine_cpu_s:.1f} s ({engine_drift(r, bare):+.0%})" for r in results)
+    )
+    lines.append(
+        "at equal engine speed (vs bare scaled by the mode's engine CPU over the bare loop's): "
+        + "; ".join(f"{r.name} {equal_speed_ratio(r, bare):.2f}" for r in results[1:])
+    )
     drift = max(abs(engine_drift(r, bare)) for r in results)
     if drift > DRIFT_LIMIT:
-        lines.append(f"the engines' CPU for the same work differs by {drift:.0%} between modes: the machine's "
-                     "speed drifted, so 'vs bare' compares two machines; rerun, or read the equal-speed line")
-    lines.append("the benchmark's own sampling and polling: " + "; ".join(
-        f"{r.name} {r.harness_cpu_s:.1f} s CPU" for r in results))
+        lines.append(
+            f"the engines' CPU for the same work differs by {drift:.0%} between modes: the machine's "
+            "speed drifted, so 'vs bare' compares two machines; rerun, or read the equal-speed line"
+        )
+    lines.append(
+        "the benchmark's own sampling and polling: "
+        + "; ".join(f"{r.name} {r.harness_cpu_s:.1f} s CPU" for r in results)
+    )
     lines.append("")
     for n in PROJECTIONS:
         parts = [f"{r.name}: {n / r.docs_per_hour:.1f} h" for r in results if r.docs_per_hour]
@@ -252,8 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="pdfpipe-bench-"))
     try:
         files = distinct_copies(corpus, args.repeat, root / "pdfs")
-        print(f"corpus: {len(files)} documents, {sum(p for _, p in corpus) * args.repeat} pages; {cores} cores; "
-              f"profile {profile.name}", flush=True)
+        print(
+            f"corpus: {len(files)} documents, {sum(p for _, p in corpus) * args.repeat} pages; {cores} cores; "
+            f"profile {profile.name}",
+            flush=True,
+        )
         bare = run_bare(files, root, cores)
         print(f"bare loop done: {bare.wall_s:.1f} s", flush=True)
         results = [bare]

@@ -82,8 +82,14 @@ def set_pools(instance, limit: int | None, profile) -> None:
 def resume_until_done(env: dict) -> list[str]:
     outputs = []
     for _ in range(RESUME_ROUNDS):
-        done = subprocess.run([sys.executable, "-m", "pdfpipe_assets.cli", "resume"], env=env, cwd=PROJECT_ROOT,
-                              capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(
+            [sys.executable, "-m", "pdfpipe_assets.cli", "resume"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
         outputs.append(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:])
         if " 0 of " in done.stdout:
             break
@@ -94,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=500)
     parser.add_argument("--every", type=float, nargs=2, default=(20.0, 40.0), help="seconds between kills")
-    parser.add_argument("--postgres", default=os.environ.get(
-        "PDFPIPE_LOAD_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("PDFPIPE_LOAD_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--database", default="pdfpipe_chaos")
     parser.add_argument("--corpus", default=os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
     parser.add_argument("--timeout", type=float, default=3 * 3600)
@@ -170,8 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     with get_instance(settings) as instance:
         result = audit(instance, Registry(settings.registry_path), files, expected)
         starts = step_starts(instance)
-        window_peaks = {pool: peak_in(iv, *window) for pool, iv in step_intervals(instance, asset_pools()).items()} \
-            if window else {}
+        window_peaks = (
+            {pool: peak_in(iv, *window) for pool, iv in step_intervals(instance, asset_pools()).items()}
+            if window
+            else {}
+        )
     recovery = []
     for at, _, _ in kills:
         after = [s for s in starts if s > at]
@@ -189,19 +200,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"kills by victim: {by_kind}")
     print(f"materialized {result['materialized']}, failed {result['failed']} {result['failure_classes']}, lost {lost}")
     print(f"materialized more than once: {result['duplicated']}")
-    print(f"pool peaks {result['pool_peaks']} against limits {profile.pools}; "
-          f"while every limit was 1: {window_peaks}")
+    print(f"pool peaks {result['pool_peaks']} against limits {profile.pools}; while every limit was 1: {window_peaks}")
     print(f"seconds from each kill to the next step start: {recovery}")
-    print(f"fused documents equal to the uninterrupted run: {len(reference) - len(differing)} of {len(reference)}"
-          + (f"; differing: {differing[:5]}" if differing else ""))
+    print(
+        f"fused documents equal to the uninterrupted run: {len(reference) - len(differing)} of {len(reference)}"
+        + (f"; differing: {differing[:5]}" if differing else "")
+    )
     exceeded = [p for p, n in result["pool_peaks"].items() if n > (profile.pools.get(p) or 0)]
     exceeded += [p for p, n in window_peaks.items() if n > 1]
-    ok = not lost and not result["duplicated"] and not result["wrong_class"] and not result["unexpected_failures"] \
-        and not differing and not exceeded
-    print(f"chaos: documents={len(files)} kills={len(kills)} materialized={result['materialized']} "
-          f"failed={result['failed']} lost={lost} duplicated={len(result['duplicated'])} "
-          f"differing={len(differing)} pools_exceeded={len(exceeded)} "
-          f"max_recovery_s={max((r for r in recovery if r is not None), default=0)} ok={ok}")
+    ok = (
+        not lost
+        and not result["duplicated"]
+        and not result["wrong_class"]
+        and not result["unexpected_failures"]
+        and not differing
+        and not exceeded
+    )
+    print(
+        f"chaos: documents={len(files)} kills={len(kills)} materialized={result['materialized']} "
+        f"failed={result['failed']} lost={lost} duplicated={len(result['duplicated'])} "
+        f"differing={len(differing)} pools_exceeded={len(exceeded)} "
+        f"max_recovery_s={max((r for r in recovery if r is not None), default=0)} ok={ok}"
+    )
     return 0 if ok else 1
 
 

@@ -63,8 +63,10 @@ def make_documents(corpus: Path, count: int, folder: Path) -> tuple[list[Path], 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=2000)
-    parser.add_argument("--postgres", default=os.environ.get(
-        "PDFPIPE_LOAD_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("PDFPIPE_LOAD_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--database", default="pdfpipe_load")
     parser.add_argument("--corpus", default=os.environ.get("PDFPIPE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
     parser.add_argument("--timeout", type=float, default=3 * 3600)
@@ -96,13 +98,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"finished={report.finished} in {wall:.0f} s")
     for key, value in result.items():
         print(f"{key:20} {value}")
-    exceeded = [p for p, n in result["pool_peaks"].items() if result["pool_limits"].get(p) is not None
-                and n > result["pool_limits"][p]]
-    ok = (report.finished and not result["lost_files"] and not result["unsettled"] and not result["duplicated"]
-          and not result["wrong_class"] and not result["unexpected_failures"] and not exceeded)
-    print(f"load: documents={result['files']} materialized={result['materialized']} failed={result['failed']} "
-          f"lost={len(result['lost_files']) + result['unsettled']} duplicated={len(result['duplicated'])} "
-          f"pools_exceeded={len(exceeded)} ok={ok}")
+    exceeded = [
+        p
+        for p, n in result["pool_peaks"].items()
+        if result["pool_limits"].get(p) is not None and n > result["pool_limits"][p]
+    ]
+    ok = (
+        report.finished
+        and not result["lost_files"]
+        and not result["unsettled"]
+        and not result["duplicated"]
+        and not result["wrong_class"]
+        and not result["unexpected_failures"]
+        and not exceeded
+    )
+    print(
+        f"load: documents={result['files']} materialized={result['materialized']} failed={result['failed']} "
+        f"lost={len(result['lost_files']) + result['unsettled']} duplicated={len(result['duplicated'])} "
+        f"pools_exceeded={len(exceeded)} ok={ok}"
+    )
     return 0 if ok else 1
 
 

@@ -68,7 +68,10 @@ class Supervisor:
     def _start(self) -> None:
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-m", "pdfpipe_assets.defs"],
-            env=self.env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
 

@@ -61,8 +61,8 @@ class Sampler:
         inside = [i for i, s in enumerate(self.samples) if start <= s[0] <= end]
         if not inside:
             return "no samples"
-        mean, first, last = _best_window(self.samples[inside[0]:inside[-1] + 1], 2)
-        window = self.runnable_by_role[inside[0] + first:inside[0] + last + 1]
+        mean, first, last = _best_window(self.samples[inside[0] : inside[-1] + 1], 2)
+        window = self.runnable_by_role[inside[0] + first : inside[0] + last + 1]
         roles: dict[str, float] = {}
         for by_role in window:
             for role, n in by_role.items():
@@ -81,8 +81,10 @@ class Sampler:
         runnable = sorted(s[2] for s in window)
         return Figures(
             peak_rss=max(s[1] for s in window),
-            mean_peak=_best_window(window, 2)[0], work_mean_peak=_best_window(window, 5)[0],
-            instant_peak=runnable[-1], instant_p99=runnable[min(len(runnable) - 1, int(0.99 * len(runnable)))],
+            mean_peak=_best_window(window, 2)[0],
+            work_mean_peak=_best_window(window, 5)[0],
+            instant_peak=runnable[-1],
+            instant_p99=runnable[min(len(runnable) - 1, int(0.99 * len(runnable)))],
             cpu_util=busy / total if total else 0.0,
         )
 
@@ -164,8 +166,14 @@ def _best_window(samples: list[tuple], column: int) -> tuple[float, int, int]:
 WORK_ROLES = {"warm process", "run process", "budget worker", "bare-loop process"}
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-_ROLES = (("dagster-daemon", "daemon"), ("api grpc", "code server"), ("spawn_main", "run process"),
-          ("watch_orphans", "log watcher"), ("tail", "log tail"), ("resource_tracker", "resource tracker"))
+_ROLES = (
+    ("dagster-daemon", "daemon"),
+    ("api grpc", "code server"),
+    ("spawn_main", "run process"),
+    ("watch_orphans", "log watcher"),
+    ("tail", "log tail"),
+    ("resource_tracker", "resource tracker"),
+)
 
 
 def _cmdline(pid: int) -> str:

@@ -29,7 +29,10 @@ class SlotTime:
     def summary(self) -> str:
         total = self.slots * self.wall_s or 1.0
         parts = {
-            "steps": self.steps_s, "run start": self.launch_s, "between steps": self.between_s, "no run": self.idle_s,
+            "steps": self.steps_s,
+            "run start": self.launch_s,
+            "between steps": self.between_s,
+            "no run": self.idle_s,
         }
         return ", ".join(f"{name} {s:.0f} s ({s / total:.0%})" for name, s in parts.items())
 

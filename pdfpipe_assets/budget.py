@@ -112,7 +112,9 @@ class BudgetWorker:
             exitcode = self.process.exitcode
             self.stop()
             if exitcode == -signal.SIGKILL:
-                raise DocumentError("out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory") from None
+                raise DocumentError(
+                    "out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory"
+                ) from None
             raise DocumentError("engine_error", f"{what} died with exit code {exitcode}") from None
         crashed = kind in ("error", "unavailable") or (kind == "document" and value[0] == "out_of_memory")
         if crashed or self.calls >= MAX_CALLS:

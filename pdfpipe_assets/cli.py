@@ -166,9 +166,20 @@ def cmd_profile(args, settings: Settings) -> int:
 
 
 SHOWN = (  # per-document columns of `pdfpipe eval`, in this order when present
-    "text_similarity", "word_recall", "label_agreement", "table_cell_f1", "title_exact", "authors_exact",
-    "abstract_ratio", "references_matched", "headings_recall", "lev_ratio", "line_f1", "olmocr_pass_rate",
-    "icdar_detection_f1", "icdar_adjacency_f1",
+    "text_similarity",
+    "word_recall",
+    "label_agreement",
+    "table_cell_f1",
+    "title_exact",
+    "authors_exact",
+    "abstract_ratio",
+    "references_matched",
+    "headings_recall",
+    "lev_ratio",
+    "line_f1",
+    "olmocr_pass_rate",
+    "icdar_detection_f1",
+    "icdar_adjacency_f1",
 )
 
 
@@ -197,7 +208,9 @@ def cmd_eval(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps({"documents": [r.__dict__ for r in results], "aggregate": summary}, indent=2, default=str))
         return 0
-    print(f"\n{summary['documents']} documents with ground truth, {summary['failed']} failed (outputs in {data.data_dir})")
+    print(
+        f"\n{summary['documents']} documents with ground truth, {summary['failed']} failed (outputs in {data.data_dir})"
+    )
     print("\n| metric | mean |\n| --- | --- |")
     for key, value in summary["means"].items():
         print(f"| {key} | {_fmt(value)} |")

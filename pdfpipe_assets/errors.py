@@ -5,8 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 FailureClass = Literal[
-    "empty", "not_pdf", "encrypted", "no_pages", "corrupt", "timeout", "out_of_memory",
-    "engine_error", "transient", "missing_input", "too_large",
+    "empty",
+    "not_pdf",
+    "encrypted",
+    "no_pages",
+    "corrupt",
+    "timeout",
+    "out_of_memory",
+    "engine_error",
+    "transient",
+    "missing_input",
+    "too_large",
 ]
 
 # Only a transient failure (GROBID 503, a reset connection) is worth retrying: the others

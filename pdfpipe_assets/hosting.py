@@ -44,6 +44,12 @@ class EngineHost:
             return getattr(self.engine(stage), method)(*args)
         budget = self.profile.budget
         return run_with_budget(
-            _call, *self._key(stage), method, args, timeout_s=budget.seconds(pages), memory_mb=budget.memory_mb,
-            what=what, start=isolation,
+            _call,
+            *self._key(stage),
+            method,
+            args,
+            timeout_s=budget.seconds(pages),
+            memory_mb=budget.memory_mb,
+            what=what,
+            start=isolation,
         )

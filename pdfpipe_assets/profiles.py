@@ -20,13 +20,21 @@ from .settings import DEFAULT_PROFILE
 
 # Which engine stage decides each asset's pool (fusion is pdfpipe's own CPU work).
 ASSET_ENGINE = {
-    "source_pdf": "source", "page_renders": "render", "ocr_spine": "ocr", "layout_tables": "layout",
-    "grobid_alignment": "scholarly", "fused_document": None,
+    "source_pdf": "source",
+    "page_renders": "render",
+    "ocr_spine": "ocr",
+    "layout_tables": "layout",
+    "grobid_alignment": "scholarly",
+    "fused_document": None,
 }
 FUSION_POOL = "cpu"
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "source": {"kind": "pymupdf"}, "render": {"kind": "pymupdf"}, "text_layer": {"kind": "pymupdf"},
-    "ocr": {"kind": "auto"}, "layout": {"kind": "pymupdf"}, "tables": {"kind": "pymupdf"},
+    "source": {"kind": "pymupdf"},
+    "render": {"kind": "pymupdf"},
+    "text_layer": {"kind": "pymupdf"},
+    "ocr": {"kind": "auto"},
+    "layout": {"kind": "pymupdf"},
+    "tables": {"kind": "pymupdf"},
     "scholarly": {"kind": "embedded"},
 }
 
@@ -60,7 +68,8 @@ class _EnginesBase(BaseModel):
 
 
 Engines = create_model(  # type: ignore[call-overload]  # one typed field per stage, defaulting to the CPU engines
-    "Engines", __base__=_EnginesBase,
+    "Engines",
+    __base__=_EnginesBase,
     **{stage: (_options_type(stage), Field(default_factory=lambda s=stage: DEFAULTS[s])) for stage in REGISTRY},
 )
 
@@ -70,7 +79,9 @@ class Budget(BaseModel):
 
     base_s: float = Field(60, description="seconds every document gets")
     per_page_s: float = Field(20, description="seconds added per page")
-    memory_mb: int | None = Field(4096, description="cap on the writable memory (RLIMIT_DATA) of the child; empty: none")
+    memory_mb: int | None = Field(
+        4096, description="cap on the writable memory (RLIMIT_DATA) of the child; empty: none"
+    )
     max_pages: int = Field(5000, description="documents with more pages fail as suspicious")
 
     def seconds(self, pages: int) -> float:

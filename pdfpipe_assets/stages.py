@@ -29,11 +29,20 @@ from .settings import Settings
 from .storage import read_model, staged_dir, write_bytes, write_model
 
 SOURCE, RENDERS, SPINE, LAYOUT, SCHOLARLY, FUSED = (
-    "source_pdf", "page_renders", "ocr_spine", "layout_tables", "grobid_alignment", "fused_document",
+    "source_pdf",
+    "page_renders",
+    "ocr_spine",
+    "layout_tables",
+    "grobid_alignment",
+    "fused_document",
 )
 STAGE_FILES = {
-    SOURCE: "source.json", RENDERS: "pages.json", SPINE: "spine.json", LAYOUT: "layout.json",
-    SCHOLARLY: "scholarly.json", FUSED: "document.json",
+    SOURCE: "source.json",
+    RENDERS: "pages.json",
+    SPINE: "spine.json",
+    LAYOUT: "layout.json",
+    SCHOLARLY: "scholarly.json",
+    FUSED: "document.json",
 }
 STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "1", LAYOUT: "2", SCHOLARLY: "2", FUSED: "2"}
 RECORD = "_stage.json"
@@ -47,8 +56,12 @@ class StageResult:
 
 # The engine stages whose engines each asset runs (its code version names them all).
 ASSET_STAGES = {
-    SOURCE: ("source",), RENDERS: ("render",), SPINE: ("text_layer", "ocr"), LAYOUT: ("layout", "tables"),
-    SCHOLARLY: ("scholarly",), FUSED: (),
+    SOURCE: ("source",),
+    RENDERS: ("render",),
+    SPINE: ("text_layer", "ocr"),
+    LAYOUT: ("layout", "tables"),
+    SCHOLARLY: ("scholarly",),
+    FUSED: (),
 }
 
 
@@ -134,11 +147,16 @@ def run_source(ws: Workspace, key: str) -> StageResult:
             "too_large", f"{info.page_count} pages, more than the profile's max_pages {ws.profile.budget.max_pages}"
         )
     seconds = _write_stage(ws, key, SOURCE, info, started, ws.engine_info(SOURCE))
-    return StageResult({
-        "pages": info.page_count, "pages_with_text": sum(p.has_text_layer for p in info.pages),
-        "repaired": info.repaired, "encrypted": info.encrypted, "pdf_version": info.pdf_version or "",
-        "seconds": seconds,
-    })
+    return StageResult(
+        {
+            "pages": info.page_count,
+            "pages_with_text": sum(p.has_text_layer for p in info.pages),
+            "repaired": info.repaired,
+            "encrypted": info.encrypted,
+            "pdf_version": info.pdf_version or "",
+            "seconds": seconds,
+        }
+    )
 
 
 def run_renders(ws: Workspace, key: str) -> StageResult:
@@ -186,11 +204,17 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
         raise DocumentError("engine_error", "stages disagree on page geometry: " + "; ".join(problems))
     seconds = _write_stage(ws, key, SPINE, spine, started, ws.engine_info(SPINE))
     ocr_pages = sum(p.source != "text_layer" for p in pages)
-    return StageResult({
-        "pages": len(pages), "text_layer_pages": len(pages) - ocr_pages, "ocr_pages": ocr_pages,
-        "lines": sum(len(p.lines) for p in pages), "words": sum(len(ln.words) for p in pages for ln in p.lines),
-        "ocr_seconds": round(ocr_seconds, 3), "seconds": seconds,
-    })
+    return StageResult(
+        {
+            "pages": len(pages),
+            "text_layer_pages": len(pages) - ocr_pages,
+            "ocr_pages": ocr_pages,
+            "lines": sum(len(p.lines) for p in pages),
+            "words": sum(len(ln.words) for p in pages for ln in p.lines),
+            "ocr_seconds": round(ocr_seconds, 3),
+            "seconds": seconds,
+        }
+    )
 
 
 def _tally(values) -> str:
@@ -210,15 +234,21 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
     spine = ws.read(key, SPINE, OcrSpine)
     ocr_pages = {  # scanned pages: the layout model needs their text, which only the OCR has
         page.number: [(w.text, (w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1)) for line in page.lines for w in line.words]
-        for page in spine.pages if page.source == "ocr"
+        for page in spine.pages
+        if page.source == "ocr"
     }
     pages = [PageInput(Path(source.path), n, ocr_words=ocr_pages.get(n)) for n in range(1, source.page_count + 1)]
     found = _layout_and_tables(ws, pages)
     seconds = _write_stage(ws, key, LAYOUT, found, started, ws.engine_info(LAYOUT))
-    return StageResult({
-        "regions": len(found.regions), "region_labels": _tally(r.label for r in found.regions),
-        "tables": len(found.tables), "cells": sum(len(t.cells) for t in found.tables), "seconds": seconds,
-    })
+    return StageResult(
+        {
+            "regions": len(found.regions),
+            "region_labels": _tally(r.label for r in found.regions),
+            "tables": len(found.tables),
+            "cells": sum(len(t.cells) for t in found.tables),
+            "seconds": seconds,
+        }
+    )
 
 
 def _layout_and_tables(ws: Workspace, pages: list[PageInput]) -> LayoutOutput:
@@ -252,12 +282,18 @@ def run_scholarly(ws: Workspace, key: str) -> StageResult:
         for name, text in output.files.items():
             write_bytes(tmp / name, text.encode())
         seconds = _record(tmp, SCHOLARLY, started, ws.engine_info(SCHOLARLY))
-    return StageResult({
-        "producer": result.producer, "title": result.title.text if result.title else "",
-        "authors": len(result.authors), "headings": len(result.headings),
-        "references": len(result.references), "captions": len(result.captions),
-        "citations": len(result.citations), "seconds": seconds,
-    })
+    return StageResult(
+        {
+            "producer": result.producer,
+            "title": result.title.text if result.title else "",
+            "authors": len(result.authors),
+            "headings": len(result.headings),
+            "references": len(result.references),
+            "captions": len(result.captions),
+            "citations": len(result.citations),
+            "seconds": seconds,
+        }
+    )
 
 
 def run_fuse(ws: Workspace, key: str) -> StageResult:
@@ -267,24 +303,36 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
         for s in (SOURCE, RENDERS, SPINE, LAYOUT, SCHOLARLY)
     ]
     doc = fuse(
-        ws.read(key, SOURCE, SourceInfo), ws.read(key, SPINE, OcrSpine), ws.read(key, LAYOUT, LayoutOutput),
-        ws.read(key, SCHOLARLY, Scholarly), stages,
+        ws.read(key, SOURCE, SourceInfo),
+        ws.read(key, SPINE, OcrSpine),
+        ws.read(key, LAYOUT, LayoutOutput),
+        ws.read(key, SCHOLARLY, Scholarly),
+        stages,
     )
     seconds = round(time.perf_counter() - started, 3)
     doc.provenance.stages.append(
         StageProvenance(stage=FUSED, engine=FUSION.name, engine_version=FUSION.version, seconds=seconds)
     )
     _write_stage(ws, key, FUSED, doc, started, FUSION)
-    return StageResult({
-        "pages": len(doc.pages), "blocks": len(doc.blocks), "tables": len(doc.tables),
-        "block_kinds": _tally(b.kind for b in doc.blocks),
-        "path": str(ws.path(key, FUSED)), "seconds": seconds,
-    })
+    return StageResult(
+        {
+            "pages": len(doc.pages),
+            "blocks": len(doc.blocks),
+            "tables": len(doc.tables),
+            "block_kinds": _tally(b.kind for b in doc.blocks),
+            "path": str(ws.path(key, FUSED)),
+            "seconds": seconds,
+        }
+    )
 
 
 STAGES = {
-    SOURCE: run_source, RENDERS: run_renders, SPINE: run_spine, LAYOUT: run_layout,
-    SCHOLARLY: run_scholarly, FUSED: run_fuse,
+    SOURCE: run_source,
+    RENDERS: run_renders,
+    SPINE: run_spine,
+    LAYOUT: run_layout,
+    SCHOLARLY: run_scholarly,
+    FUSED: run_fuse,
 }
 
 

@@ -63,7 +63,10 @@ class WarmProcess:
     def __init__(self) -> None:
         self.fingerprint = code_fingerprint()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", ZYGOTE_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [sys.executable, "-m", ZYGOTE_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             bufsize=1,  # stderr is inherited: its tracebacks show in the daemon's output
         )
         self.ready = self._reply(START_TIMEOUT_S, "start")

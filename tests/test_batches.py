@@ -55,13 +55,17 @@ def test_followup_sensor_plans_the_missing_stages_of_the_good_documents(workspac
         assert set(failed_documents(result.all_events)) == {keys[1]}
         failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
         with dg.build_run_status_sensor_context(
-            sensor_name="batch_followup_sensor", dagster_event=failure, dagster_instance=instance,
-            dagster_run=result.dagster_run, resources={"pdfpipe": resource},
+            sensor_name="batch_followup_sensor",
+            dagster_event=failure,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+            resources={"pdfpipe": resource},
         ) as context:
             requests = list(batch_followup_sensor(context.for_run_failure()))
     # the good documents are not adjacent (the bad one sits between them): one range each
-    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
-            for r in requests] == [(keys[0], keys[0]), (keys[2], keys[2])]
+    assert [
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"]) for r in requests
+    ] == [(keys[0], keys[0]), (keys[2], keys[2])]
     for request in requests:
         assert [k.path[-1] for k in request.asset_selection] == STAGES_AFTER_SOURCE
         assert request.tags["pdfpipe/followup_depth"] == "1"
@@ -74,10 +78,14 @@ def test_contiguous_batches_split_around_other_work():
     order = ["a", "b", "c", "d", "e"]
     work = {"a": ("x",), "b": ("x",), "d": ("x",), "e": ("y",)}
     assert contiguous_batches(order, work, 8) == [
-        Batch(("a", "b"), ("x",)), Batch(("d",), ("x",)), Batch(("e",), ("y",))
+        Batch(("a", "b"), ("x",)),
+        Batch(("d",), ("x",)),
+        Batch(("e",), ("y",)),
     ]
     assert [b.keys for b in contiguous_batches(order, {k: ("x",) for k in order}, 2)] == [
-        ("a", "b"), ("c", "d"), ("e",)
+        ("a", "b"),
+        ("c", "d"),
+        ("e",),
     ]
 
 

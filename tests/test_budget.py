@@ -80,7 +80,7 @@ def test_the_worker_is_reused_and_replaced_when_killed():
 
 
 def test_table_finding_past_the_document_budget_times_out(workspace):
-    key, = register(workspace, "WARN-Report-truncated.pdf")  # 16 dense table pages: ~10 s
+    (key,) = register(workspace, "WARN-Report-truncated.pdf")  # 16 dense table pages: ~10 s
     for stage in (run_source, run_renders, run_spine):
         stage(workspace, key)
     workspace.profile.budget.base_s = 0.5
@@ -92,7 +92,7 @@ def test_table_finding_past_the_document_budget_times_out(workspace):
 
 
 def test_absurd_page_count_is_refused(workspace):
-    key, = register(workspace, "WARN-Report-truncated.pdf")
+    (key,) = register(workspace, "WARN-Report-truncated.pdf")
     workspace.profile.budget.max_pages = 10
     with pytest.raises(DocumentError) as err:
         run_source(workspace, key)
@@ -125,7 +125,10 @@ EXIT_WITH_SIGNALS_IGNORED = textwrap.dedent("""
 
 def test_a_process_with_a_worker_exits_even_when_it_ignores_sigterm():
     done = subprocess.run(
-        [sys.executable, "-c", EXIT_WITH_SIGNALS_IGNORED], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", EXIT_WITH_SIGNALS_IGNORED],
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=PROJECT_ROOT,
     )
     assert done.returncode == 0 and done.stdout.strip() == "6", done.stderr

@@ -26,8 +26,15 @@ def _env(data, profile):
 
 
 def _cli(env, *args, **kw):
-    return subprocess.run([sys.executable, "-m", "pdfpipe_assets.cli", *args], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=600, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "pdfpipe_assets.cli", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kw,
+    )
 
 
 def _fused(data):
@@ -52,8 +59,13 @@ def test_kill_mid_document_then_resume(tmp_path):
 
     data = tmp_path / "data"
     env = _env(data, profile)
-    victim = subprocess.Popen([sys.executable, "-m", "pdfpipe_assets.cli", "run", str(pdfs)], env=env,
-                              cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "pdfpipe_assets.cli", "run", str(pdfs)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # the second document has started: kill it there
         if len(list(data.glob("documents/*/source_pdf"))) >= 2:

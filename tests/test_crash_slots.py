@@ -38,13 +38,25 @@ def setup(tmp_path):
 
 
 def _cli(env, *args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "pdfpipe_assets.cli", *args], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pdfpipe_assets.cli", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _start(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "pdfpipe_assets.cli", *args], env=env, cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pdfpipe_assets.cli", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _instance(data: Path) -> dg.DagsterInstance:
@@ -68,8 +80,9 @@ def _cpu_seconds(pid: int) -> float:
 def _hold_grobid_slot(data: Path, pid: int) -> str:
     """A STARTED run owned by process ``pid`` that holds the only grobid slot."""
     with _instance(data) as instance:
-        run = instance.add_run(dg.DagsterRun(job_name="holder", status=dg.DagsterRunStatus.STARTED,
-                                             tags={PID_TAG: str(pid)}))
+        run = instance.add_run(
+            dg.DagsterRun(job_name="holder", status=dg.DagsterRunStatus.STARTED, tags={PID_TAG: str(pid)})
+        )
         assert instance.event_log_storage.claim_concurrency_slot("grobid", run.run_id, "holder_step").is_claimed
         return run.run_id
 
@@ -83,8 +96,11 @@ def test_run_killed_in_limit_one_pool_then_resume_completes(setup):
     env, data, pdfs = setup
     assert _cli(env, "profile", "apply", env["PDFPIPE_PROFILE"]).returncode == 0
     victim = _start(env, "run", str(pdfs))
-    _wait_for(lambda: (data / "dagster_home").exists() and _grobid(data).active_slot_count == 1, 240,
-              "the run to take the grobid slot")
+    _wait_for(
+        lambda: (data / "dagster_home").exists() and _grobid(data).active_slot_count == 1,
+        240,
+        "the run to take the grobid slot",
+    )
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     assert _grobid(data).active_slot_count == 1  # the dead run still holds the only slot

@@ -27,21 +27,22 @@ REPAIRED = ["WARN-Report-truncated.pdf", "PDFBOX-4352-0.pdf", "issue-848.pdf"]
 
 @pytest.fixture
 def resource(workspace):
-    return PdfpipeResource(
-        data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE)
-    )
+    return PdfpipeResource(data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE))
 
 
 def _materialize(instance, resource, key):
     instance.add_dynamic_partitions("documents", [key])
     return dg.materialize(
-        [*ALL_ASSETS, page_geometry_agrees], partition_key=key, instance=instance,
-        resources={"pdfpipe": resource}, raise_on_error=False,
+        [*ALL_ASSETS, page_geometry_agrees],
+        partition_key=key,
+        instance=instance,
+        resources={"pdfpipe": resource},
+        raise_on_error=False,
     )
 
 
 def _failure(result):
-    event, = [e for e in result.all_events if e.is_step_failure]
+    (event,) = [e for e in result.all_events if e.is_step_failure]
     error = event.step_failure_data.user_failure_data
     return event.step_key, error.description, error.metadata["failure_class"].value
 
@@ -84,13 +85,13 @@ def test_bad_inputs_fail_only_their_own_partition(workspace, resource):
 
 
 def test_geometry_check_blocks_the_fused_document(workspace, resource, monkeypatch):
-    key, = register(workspace, "senate-expenditures.pdf")
+    (key,) = register(workspace, "senate-expenditures.pdf")
     from pdfpipe_assets import stages
 
     monkeypatch.setattr(stages, "geometry_problems", lambda ws, k: ["page 1: rotations differ: 90/0/90"])
     with dg.instance_for_test() as instance:
         result = _materialize(instance, resource, key)
-        check, = result.get_asset_check_evaluations()
+        (check,) = result.get_asset_check_evaluations()
         assert not check.passed and "rotations differ" in check.metadata["problems"].value
         assert not result.asset_materializations_for_node("fused_document")
         assert not result.asset_materializations_for_node("grobid_alignment")

@@ -22,11 +22,18 @@ pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 FIXTURES = Path(__file__).parent / "data"
 FILES = [
-    "2305.03393v1-pg9.pdf", "2305.03393v1-pg9.docling.json", "2305.03393v1-pg9.docling.md",
-    "submission_363.pdf", "submission_363.grobid-header.tei.xml", "submission_363.grobid-refseg.tei.xml",
-    "test_Grobid_1_05452615.pdf", "test_Grobid_1_05452615.grobid-header.tei.xml",
-    "scotus-transcript-p1.pdf", "scotus-transcript-p1.pdfplumber-layout.txt",
-    "ocr_test_rotated_90.pdf", "ocr_test_rotated_90.docling-tesseract.json",
+    "2305.03393v1-pg9.pdf",
+    "2305.03393v1-pg9.docling.json",
+    "2305.03393v1-pg9.docling.md",
+    "submission_363.pdf",
+    "submission_363.grobid-header.tei.xml",
+    "submission_363.grobid-refseg.tei.xml",
+    "test_Grobid_1_05452615.pdf",
+    "test_Grobid_1_05452615.grobid-header.tei.xml",
+    "scotus-transcript-p1.pdf",
+    "scotus-transcript-p1.pdfplumber-layout.txt",
+    "ocr_test_rotated_90.pdf",
+    "ocr_test_rotated_90.docling-tesseract.json",
     "multi_page.pdf",
 ]
 

@@ -24,8 +24,15 @@ SAMPLES = sorted((PROJECT_ROOT / "samples").glob("*.pdf"))
 def fake_ocr(self, pages):
     box = BBox(x0=72, y0=72, x1=300, y1=84)
     word = Word(text="scanned", bbox=box, confidence=0.9)
-    return [OcrPage(lines=[Line(text="scanned", bbox=box, confidence=0.9, source="ocr:fake", block=0,
-                                font_size=12, words=[word])], orientation=0) for _ in pages]
+    return [
+        OcrPage(
+            lines=[
+                Line(text="scanned", bbox=box, confidence=0.9, source="ocr:fake", block=0, font_size=12, words=[word])
+            ],
+            orientation=0,
+        )
+        for _ in pages
+    ]
 
 
 def fake_layout(self, pages):

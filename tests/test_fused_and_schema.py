@@ -19,7 +19,7 @@ def test_committed_schema_matches_the_models():
 
 
 def test_fused_document_of_a_two_column_paper(workspace):
-    key, = register(workspace, "multicolumn.pdf")
+    (key,) = register(workspace, "multicolumn.pdf")
     run_document(workspace, key)
     raw = json.loads(workspace.path(key, FUSED).read_text())
     jsonschema.validate(raw, json.loads(SCHEMA_PATH.read_text()))
@@ -32,14 +32,19 @@ def test_fused_document_of_a_two_column_paper(workspace):
     right = [b for b in page1 if b.bbox.x0 > 305 and b.bbox.y0 > 240]
     assert left and right and max(b.index for b in left) < min(b.index for b in right)  # column by column
     assert {s.stage for s in doc.provenance.stages} == {
-        "source_pdf", "page_renders", "ocr_spine", "layout_tables", "grobid_alignment", "fused_document"
+        "source_pdf",
+        "page_renders",
+        "ocr_spine",
+        "layout_tables",
+        "grobid_alignment",
+        "fused_document",
     }
     assert all(s.engine and s.engine_version and s.seconds is not None for s in doc.provenance.stages)
     assert any(b.kind == "table" and "Population" in b.text for b in doc.blocks)
 
 
 def test_layout_labels_furniture_and_reading_order(workspace):
-    key, = register(workspace, "test_Grobid_1_05452615.pdf")
+    (key,) = register(workspace, "test_Grobid_1_05452615.pdf")
     run_document(workspace, key)
     doc = FusedDocument.model_validate_json(workspace.path(key, FUSED).read_text())
     page1 = [b for b in doc.blocks if b.page == 1]
@@ -57,7 +62,7 @@ def test_layout_labels_furniture_and_reading_order(workspace):
 
 
 def test_scanned_page_gets_layout_from_its_ocr_words(workspace):
-    key, = register(workspace, "ocr_test.pdf")
+    (key,) = register(workspace, "ocr_test.pdf")
     run_document(workspace, key)
     layout = workspace.read(key, "layout_tables", LayoutOutput)
     assert layout.regions and all(r.page == 1 for r in layout.regions)

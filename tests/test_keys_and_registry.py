@@ -51,11 +51,11 @@ def test_edited_file_is_a_new_document_and_reingest_is_a_noop(tmp_path):
     pdf = tmp_path / "doc.pdf"
     shutil.copyfile(corpus("ocr_test.pdf"), pdf)
     registry = Registry(tmp_path / "registry.duckdb")
-    (before, _), = ingest(registry, [tmp_path])
-    (again, new), = ingest(registry, [tmp_path])
+    ((before, _),) = ingest(registry, [tmp_path])
+    ((again, new),) = ingest(registry, [tmp_path])
     assert again.key == before.key and not new
     with open(pdf, "ab") as fh:
         fh.write(b"\n% edited\n")
-    (after, new), = ingest(registry, [pdf])
+    ((after, new),) = ingest(registry, [pdf])
     assert new and after.key != before.key
     assert registry.get(after.key).size_bytes == before.size_bytes + 10

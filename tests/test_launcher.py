@@ -59,9 +59,7 @@ def test_dropped_files_run_in_processes_forked_from_the_warm_process(settings):
     with get_instance(settings) as instance:
         runs = instance.get_runs()
         assert runs and all(r.tags.get(LAUNCHER_TAG) == "warm" and int(r.tags[PID_TAG]) > 0 for r in runs)
-        messages = [
-            e.dagster_event.message or "" for r in runs for e in instance.all_logs(r.run_id) if e.dagster_event
-        ]
+        messages = [e.dagster_event.message or "" for r in runs for e in instance.all_logs(r.run_id) if e.dagster_event]
         assert sum("from pdfpipe's warm process" in m for m in messages) == len(runs)
         assert sum("warm process" in m and "started" in m for m in messages) == 1  # one warm process for all
         keys = sorted(instance.get_materialized_partitions(dg.AssetKey(FUSED)))
@@ -72,7 +70,8 @@ def test_dropped_files_run_in_processes_forked_from_the_warm_process(settings):
 def _run_for(instance: dg.DagsterInstance, key: str) -> dg.DagsterRun:
     origin = (
         ReconstructableRepository.for_module("pdfpipe_assets.defs", "defs", str(PROJECT_ROOT))
-        .get_reconstructable_job("process_documents").get_python_origin()
+        .get_reconstructable_job("process_documents")
+        .get_python_origin()
     )
     job = code_location().resolve_job_def("process_documents")
     return instance.create_run_for_job(job_def=job, job_code_origin=origin, tags={"dagster/partition": key})
@@ -86,7 +85,9 @@ def test_health_check_terminate_and_a_fresh_warm_process_when_needed(settings):
     with get_instance(settings) as instance:
         launcher = instance.run_launcher
         assert isinstance(launcher, WarmRunLauncher)
-        (long_doc, short_doc), _ = zip(*register(instance, settings, [corpus("tracemonkey.pdf"), corpus("ocr_test.pdf")]))
+        (long_doc, short_doc), _ = zip(
+            *register(instance, settings, [corpus("tracemonkey.pdf"), corpus("ocr_test.pdf")])
+        )
         try:
             # a run whose process is killed is reported FAILED by the health check
             killed = _run_for(instance, long_doc.key)

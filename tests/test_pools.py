@@ -18,11 +18,21 @@ from .conftest import register
 pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 STAGE_POOL = {
-    "source_pdf": "cpu", "page_renders": "cpu", "layout_tables": "cpu", "fused_document": "cpu",
-    "ocr_spine": "ocr", "grobid_alignment": "cpu",
+    "source_pdf": "cpu",
+    "page_renders": "cpu",
+    "layout_tables": "cpu",
+    "fused_document": "cpu",
+    "ocr_spine": "ocr",
+    "grobid_alignment": "cpu",
 }
-DOCS = ["ocr_test.pdf", "ocr_test_rotated_90.pdf", "ocr_test_rotated_270.pdf", "submission_363.pdf",
-        "multicolumn.pdf", "2305.03393v1-pg9.pdf"]
+DOCS = [
+    "ocr_test.pdf",
+    "ocr_test_rotated_90.pdf",
+    "ocr_test_rotated_270.pdf",
+    "submission_363.pdf",
+    "multicolumn.pdf",
+    "2305.03393v1-pg9.pdf",
+]
 WORKER = textwrap.dedent("""
     import sys
     import dagster as dg

@@ -17,7 +17,7 @@ GROUND_TRUTH = corpus("ocr_test.docling-tesseract.md").read_text()
 
 
 def _process(ws, name):
-    key, = register(ws, name)
+    (key,) = register(ws, name)
     run_source(ws, key)
     run_renders(ws, key)
     meta = run_spine(ws, key).metadata
@@ -31,7 +31,8 @@ def _text(spine: OcrSpine) -> str:
 def _inside_page(spine: OcrSpine) -> bool:
     return all(
         -1 <= ln.bbox.x0 < ln.bbox.x1 <= p.width + 1 and -1 <= ln.bbox.y0 < ln.bbox.y1 <= p.height + 1
-        for p in spine.pages for ln in p.lines
+        for p in spine.pages
+        for ln in p.lines
     )
 
 
@@ -50,7 +51,7 @@ def test_born_digital_two_column_paper_uses_the_text_layer(workspace):
 
 def test_scanned_page_is_ocred_with_tesseract(workspace):
     key, meta, _, spine = _process(workspace, "ocr_test.pdf")
-    page, = spine.pages
+    (page,) = spine.pages
     assert page.source == "ocr" and "text layer has 0 characters" in page.reason
     assert {ln.source for ln in page.lines} == {"ocr:tesseract"}
     assert recall(GROUND_TRUTH, _text(spine)) >= 0.9
@@ -61,8 +62,8 @@ def test_scanned_page_is_ocred_with_tesseract(workspace):
 @pytest.mark.parametrize("name, rotation", [("ocr_test_rotated_90.pdf", 270), ("ocr_test_rotated_270.pdf", 90)])
 def test_rotated_scan_is_turned_upright_before_ocr(workspace, name, rotation):
     key, meta, renders, spine = _process(workspace, name)
-    page, = spine.pages
-    render, = renders.pages
+    (page,) = spine.pages
+    (render,) = renders.pages
     assert render.rotation == page.rotation == rotation
     assert (render.width_px > render.height_px) and (page.width > page.height)  # landscape everywhere
     assert page.ocr_orientation in (90, 270)
@@ -74,7 +75,7 @@ def test_rotated_scan_is_turned_upright_before_ocr(workspace, name, rotation):
 
 def test_rotated_born_digital_page_has_boxes_in_displayed_space(workspace):
     key, meta, renders, spine = _process(workspace, "senate-expenditures.pdf")
-    page, = spine.pages
+    (page,) = spine.pages
     assert page.rotation == 90 and page.width == 792 and page.height == 612
     assert renders.pages[0].width_px > renders.pages[0].height_px
     assert _inside_page(spine)
@@ -100,11 +101,11 @@ def test_geometry_check_catches_a_portrait_landscape_mix_up(workspace):
 
 
 def test_rapidocr_reads_the_scan_without_tesseract(workspace):
-    key, = register(workspace, "ocr_test.pdf")
+    (key,) = register(workspace, "ocr_test.pdf")
     run_source(workspace, key)
     renders = run_renders(workspace, key) and workspace.read(key, RENDERS, RenderManifest)
     png = workspace.settings.stage_dir(key, RENDERS) / renders.pages[0].file
-    page, = RapidOcr(RapidOcrOptions()).recognize([PageInput(png.parent / "x.pdf", 1, png, renders.pages[0].dpi)])
+    (page,) = RapidOcr(RapidOcrOptions()).recognize([PageInput(png.parent / "x.pdf", 1, png, renders.pages[0].dpi)])
     text = " ".join(ln.text for ln in page.lines)
     assert recall(GROUND_TRUTH, text) >= 0.9
     assert all(ln.source == "ocr:rapidocr" and ln.words for ln in page.lines)

@@ -27,7 +27,7 @@ def test_a_window_shorter_than_a_second_is_not_judged():
 def test_the_busiest_second_names_who_held_the_threads():
     sampler = Sampler()
     sampler.samples = _samples([2] * 20 + [4] * 11 + [2] * 5)
-    sampler.runnable_by_role = [{"budget worker": 2}] * 20 + [{"budget worker": 2, "daemon": 2}] * 11 + [
-        {"budget worker": 2}
-    ] * 5
+    sampler.runnable_by_role = (
+        [{"budget worker": 2}] * 20 + [{"budget worker": 2, "daemon": 2}] * 11 + [{"budget worker": 2}] * 5
+    )
     assert sampler.busiest_second() == "4.0 in the second ending 3 s in: budget worker 2.0, daemon 2.0"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 def _spine(ws, name):
-    key, = register(ws, name)
+    (key,) = register(ws, name)
     for stage in (run_source, run_renders, run_spine):
         stage(ws, key)
     return key, ws.read(key, SPINE, OcrSpine)
@@ -23,13 +23,21 @@ def _spine(ws, name):
 @pytest.mark.parametrize(
     "tei, title, authors",
     [
-        ("0807.3577.grobid-header.tei.xml", "Apparent and average accelerations of the Universe",
-         ["Krzysztof Bolejko", "Lars Andersson"]),
-        ("submission_363.grobid-header.tei.xml", "COHERENCE PROPERTIES OF QUANTUM DOT RESONANCE FLUORESCENCE",
-         ["Clemens Matthiesen", "Peter Humphreys", "Nick Vamivakas", "M. Atatüre"]),
-        ("MullenJSSv18i03.grobid-header.tei.xml",
-         "TIMP: An R Package for Modeling Multi-way Spectroscopic Measurements",
-         ["Katharine M. Mullen", "Ivo H. M. van Stokkum"]),
+        (
+            "0807.3577.grobid-header.tei.xml",
+            "Apparent and average accelerations of the Universe",
+            ["Krzysztof Bolejko", "Lars Andersson"],
+        ),
+        (
+            "submission_363.grobid-header.tei.xml",
+            "COHERENCE PROPERTIES OF QUANTUM DOT RESONANCE FLUORESCENCE",
+            ["Clemens Matthiesen", "Peter Humphreys", "Nick Vamivakas", "M. Atatüre"],
+        ),
+        (
+            "MullenJSSv18i03.grobid-header.tei.xml",
+            "TIMP: An R Package for Modeling Multi-way Spectroscopic Measurements",
+            ["Katharine M. Mullen", "Ivo H. M. van Stokkum"],
+        ),
     ],
 )
 def test_grobid_training_tei_headers_parse(tei, title, authors):
@@ -123,10 +131,16 @@ def test_section_hierarchy_from_heading_numbers():
     from pdfpipe_assets.contracts import Heading
     from pdfpipe_assets.fusion.scholarly import nest_headings
 
-    heads = nest_headings([
-        Heading(text="1 Intro", level=1), Heading(text="2 Method", level=1), Heading(text="2.1 Data", level=2),
-        Heading(text="2.1.1 Scans", level=3), Heading(text="2.2 Model", level=2), Heading(text="3 Results", level=1),
-    ])
+    heads = nest_headings(
+        [
+            Heading(text="1 Intro", level=1),
+            Heading(text="2 Method", level=1),
+            Heading(text="2.1 Data", level=2),
+            Heading(text="2.1.1 Scans", level=3),
+            Heading(text="2.2 Model", level=2),
+            Heading(text="3 Results", level=1),
+        ]
+    )
     assert [h.parent for h in heads] == [None, None, 1, 2, 1, None]
 
 
@@ -136,8 +150,9 @@ def test_author_year_citations_link_to_their_reference(workspace):
     result = workspace.read(key, SCHOLARLY, Scholarly)
     assert len(result.references) > 50 and all(r.label is None for r in result.references)
     linked = {c.marker: [result.references[i].text for i in c.references] for c in result.citations}
-    assert any(m.endswith("Lozier (2002)") and t[0].startswith("van Stokkum IHM, Lozier RH (2002)")
-               for m, t in linked.items())
+    assert any(
+        m.endswith("Lozier (2002)") and t[0].startswith("van Stokkum IHM, Lozier RH (2002)") for m, t in linked.items()
+    )
     assert not any(m.startswith("[") for m in linked)  # '[1]' in R output is not a citation here
 
 

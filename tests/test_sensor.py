@@ -33,9 +33,7 @@ def _tick(instance, resource, cursor):
 
 def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path):
     monkeypatch.setattr(inbox_module, "SETTLE_S", 0)
-    resource = PdfpipeResource(
-        data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE)
-    )
+    resource = PdfpipeResource(data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE))
     shutil.copyfile(corpus("ocr_test.pdf"), inbox / "scan one.pdf")
     shutil.copyfile(corpus("submission_363.pdf"), inbox / "paper.PDF")
     (inbox / "notes.txt").write_text("not a pdf")
@@ -46,7 +44,7 @@ def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path
 
     with dg.instance_for_test() as instance:
         first = _tick(instance, resource, None)
-        added, = first.dynamic_partitions_requests
+        (added,) = first.dynamic_partitions_requests
         keys = sorted(added.partition_keys)
         assert len(keys) == 2 and keys[0].startswith("paper-") and keys[1].startswith("scan-one-")
         # two documents, two run slots in the cpu profile: one run each

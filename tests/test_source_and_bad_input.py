@@ -12,7 +12,7 @@ pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
 
 def test_born_digital_two_column_paper(workspace):
-    key, = register(workspace, "grobid_sample.pdf")
+    (key,) = register(workspace, "grobid_sample.pdf")
     meta = run_source(workspace, key).metadata
     info = workspace.read(key, SOURCE, SourceInfo)
     assert meta["pages"] == info.page_count == 8
@@ -23,7 +23,7 @@ def test_born_digital_two_column_paper(workspace):
 
 
 def test_rotated_pages_are_recorded_as_displayed(workspace):
-    key, = register(workspace, "habibi-rotated.pdf")
+    (key,) = register(workspace, "habibi-rotated.pdf")
     run_source(workspace, key)
     pages = workspace.read(key, SOURCE, SourceInfo).pages
     assert [p.rotation for p in pages] == [90, 180, 270, 0]
@@ -41,7 +41,7 @@ def test_rotated_pages_are_recorded_as_displayed(workspace):
     ],
 )
 def test_unusable_file_fails_with_its_cause(workspace, name, failure_class, message):
-    key, = register(workspace, name)
+    (key,) = register(workspace, name)
     with pytest.raises(DocumentError) as err:
         run_source(workspace, key)
     assert err.value.failure_class == failure_class
@@ -53,7 +53,7 @@ def test_unusable_file_fails_with_its_cause(workspace, name, failure_class, mess
     "name, pages", [("WARN-Report-truncated.pdf", 16), ("PDFBOX-4352-0.pdf", 1), ("issue-848.pdf", 8)]
 )
 def test_repairable_file_is_processed_and_the_repair_noted(workspace, name, pages):
-    key, = register(workspace, name)
+    (key,) = register(workspace, name)
     meta = run_source(workspace, key).metadata
     info = workspace.read(key, SOURCE, SourceInfo)
     assert info.page_count == pages == meta["pages"]
@@ -74,7 +74,7 @@ def test_javascript_and_embedded_files_are_recorded_never_run_or_extracted(works
     hostile = tmp_path / "hostile.pdf"
     doc.save(hostile)
 
-    (entry, _), = workspace.registry.register([hostile])
+    ((entry, _),) = workspace.registry.register([hostile])
     run_document(workspace, entry.key)
     info = workspace.read(entry.key, SOURCE, SourceInfo)
     assert info.has_javascript and info.embedded_files == 1

@@ -17,10 +17,10 @@ def _upstream(workspace, key):
 
 
 def test_ruled_table_cells_keep_their_numbers(workspace):
-    key, = register(workspace, "2305.03393v1-pg9.pdf")
+    (key,) = register(workspace, "2305.03393v1-pg9.pdf")
     _upstream(workspace, key)
     meta = run_layout(workspace, key).metadata
-    table, = workspace.read(key, LAYOUT, LayoutOutput).tables
+    (table,) = workspace.read(key, LAYOUT, LayoutOutput).tables
     assert meta["tables"] == 1 and table.page == 1
     texts = [c.text for c in table.cells]
     assert "0.965\n0.969" in texts  # extract() gives "0965\n.\n0969\n."
@@ -33,7 +33,7 @@ def test_ruled_table_cells_keep_their_numbers(workspace):
 
 
 def test_table_on_rotated_page_is_in_displayed_space(workspace):
-    key, = register(workspace, "senate-expenditures.pdf")
+    (key,) = register(workspace, "senate-expenditures.pdf")
     _upstream(workspace, key)
     run_layout(workspace, key)
     tables = workspace.read(key, LAYOUT, LayoutOutput).tables
@@ -43,17 +43,17 @@ def test_table_on_rotated_page_is_in_displayed_space(workspace):
 
 
 def test_tables_export_html_with_spans(workspace):
-    key, = register(workspace, "2305.03393v1-pg9.pdf")
+    (key,) = register(workspace, "2305.03393v1-pg9.pdf")
     _upstream(workspace, key)
     run_layout(workspace, key)
-    table, = workspace.read(key, LAYOUT, LayoutOutput).tables
+    (table,) = workspace.read(key, LAYOUT, LayoutOutput).tables
     assert table.html.startswith("<table><tr><th") and table.html.endswith("</table>")
     assert '<th colspan="3">TEDs</th>' in table.html
     assert "<td>0.965<br>0.969</td>" in table.html
 
 
 def test_borderless_table_found_from_its_layout_region(workspace):
-    key, = register(workspace, "redp5110_sampled.pdf")
+    (key,) = register(workspace, "redp5110_sampled.pdf")
     _upstream(workspace, key)
     run_layout(workspace, key)
     layout = workspace.read(key, LAYOUT, LayoutOutput)

@@ -13,7 +13,8 @@ def pdf_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*"))
+                p
+                for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() == ".pdf" and not p.name.startswith(".")
             )
         elif path.is_file():

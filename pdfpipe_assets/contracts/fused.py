@@ -13,8 +13,22 @@ from .scholarly import Scholarly
 SCHEMA_VERSION: Literal["1.1.0"] = "1.1.0"
 
 BlockKind = Literal[
-    "title", "author", "affiliation", "abstract", "section_header", "text", "list_item", "caption",
-    "footnote", "formula", "code", "picture", "table", "reference", "page_header", "page_footer",
+    "title",
+    "author",
+    "affiliation",
+    "abstract",
+    "section_header",
+    "text",
+    "list_item",
+    "caption",
+    "footnote",
+    "formula",
+    "code",
+    "picture",
+    "table",
+    "reference",
+    "page_header",
+    "page_footer",
 ]
 
 

@@ -31,8 +31,19 @@ class Table(BaseModel):
 
 
 RegionLabel = Literal[
-    "title", "section-header", "text", "list-item", "caption", "footnote", "formula", "table",
-    "picture", "page-header", "page-footer", "code", "other",
+    "title",
+    "section-header",
+    "text",
+    "list-item",
+    "caption",
+    "footnote",
+    "formula",
+    "table",
+    "picture",
+    "page-header",
+    "page-footer",
+    "code",
+    "other",
 ]
 FURNITURE = ("page-header", "page-footer")
 

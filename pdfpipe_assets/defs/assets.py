@@ -26,8 +26,15 @@ STAGES = [  # (stage, upstream stages, description)
 
 def _asset(stage: str, deps: list[str], description: str, profile: Profile, ws: s.Workspace):
     @dg.asset(
-        name=stage, partitions_def=documents, pool=profile.asset_pool(stage), deps=deps, group_name="documents",
-        code_version=ws.code_version(stage), retry_policy=RETRY, description=description, kinds={"pdf"},
+        name=stage,
+        partitions_def=documents,
+        pool=profile.asset_pool(stage),
+        deps=deps,
+        group_name="documents",
+        code_version=ws.code_version(stage),
+        retry_policy=RETRY,
+        description=description,
+        kinds={"pdf"},
         # a backfill runs documents in batches: ~2 s of run start is paid per batch
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=profile.batch_size),
     )

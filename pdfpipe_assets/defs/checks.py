@@ -8,7 +8,10 @@ from .resources import PdfpipeResource
 
 
 @dg.asset_check(
-    asset=s.SPINE, blocking=True, partitions_def=documents, additional_deps=[s.SOURCE, s.RENDERS],
+    asset=s.SPINE,
+    blocking=True,
+    partitions_def=documents,
+    additional_deps=[s.SOURCE, s.RENDERS],
     description="Page count, size and orientation agree across source_pdf, page_renders and ocr_spine.",
 )
 def page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:
@@ -18,6 +21,7 @@ def page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: Pdfpip
     ws = pdfpipe.workspace()
     problems = [f"{key}: {p}" for key in context.partition_keys for p in s.geometry_problems(ws, key)]
     return dg.AssetCheckResult(
-        passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
         metadata={"problems": "\n".join(problems) or "none", "documents": len(context.partition_keys)},
     )

@@ -80,9 +80,7 @@ def contiguous_batches(order: list[str], work: dict[str, tuple[str, ...]], size:
 
 def missing_stages(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, tuple[str, ...]]:
     """key -> stages not yet materialized for it (empty tuples dropped)."""
-    status = {
-        key.path[-1]: instance.get_status_by_partition(key, keys, documents) or {} for key in STAGE_KEYS
-    }
+    status = {key.path[-1]: instance.get_status_by_partition(key, keys, documents) or {} for key in STAGE_KEYS}
     work = {}
     for key in keys:
         need = tuple(s for s in STAGES if status[s].get(key) != dg.AssetPartitionStatus.MATERIALIZED)

@@ -155,7 +155,10 @@ def _execute(instance: dg.DagsterInstance, batch: Batch, tags: dict | None, run_
     job = code_location().resolve_job_def("process_documents")
     single = len(batch.keys) == 1
     return job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, run_id=run_id,
+        instance=instance,
+        raise_on_error=False,
+        run_config=QUIET,
+        run_id=run_id,
         partition_key=batch.keys[0] if single else None,
         asset_selection=batch.asset_selection if batch.stages != tuple(STAGES) else None,
         tags={**(tags or {}), **({} if single else batch.tags())},
@@ -178,8 +181,7 @@ def materialize_documents(
             _run_one(instance, queue, failures, batch_size)
     done = instance.get_status_by_partition(dg.AssetKey(FUSED), keys, documents) or {}
     return [
-        DocumentOutcome(k, done.get(k) == dg.AssetPartitionStatus.MATERIALIZED, failures.get(k, "ok"))
-        for k in keys
+        DocumentOutcome(k, done.get(k) == dg.AssetPartitionStatus.MATERIALIZED, failures.get(k, "ok")) for k in keys
     ]
 
 
@@ -246,19 +248,27 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
     done = [k for k in keys if status[FUSED].get(k) == dg.AssetPartitionStatus.MATERIALIZED]
     finished = set(done)
     failed = [  # failed at some stage, and not materialized since
-        k for k in keys
+        k
+        for k in keys
         if k not in finished and any(s.get(k) == dg.AssetPartitionStatus.FAILED for s in status.values())
     ]
     active = active_runs(instance)
     records = instance.get_run_records()
     starts = [r.start_time for r in records if r.start_time]
     ends = [r.end_time for r in records if r.end_time]
-    pages = sum(read_model(settings.stage_dir(k, SOURCE) / STAGE_FILES[SOURCE], SourceInfo).page_count for k in done) \
-        if len(done) + len(failed) >= expected and not active else 0
+    pages = (
+        sum(read_model(settings.stage_dir(k, SOURCE) / STAGE_FILES[SOURCE], SourceInfo).page_count for k in done)
+        if len(done) + len(failed) >= expected and not active
+        else 0
+    )
     return RunReport(
-        documents=max(len(keys), expected), materialized=len(done),
-        failed=len(failed), active_runs=active, pages=pages,
-        first_start=min(starts, default=0.0), last_end=max(ends, default=0.0),
+        documents=max(len(keys), expected),
+        materialized=len(done),
+        failed=len(failed),
+        active_runs=active,
+        pages=pages,
+        first_start=min(starts, default=0.0),
+        last_end=max(ends, default=0.0),
     )
 
 

@@ -32,8 +32,10 @@ def pool_states(instance: dg.DagsterInstance, profile: Profile | None = None) ->
         info = storage.get_concurrency_info(pool)
         states.append(
             PoolState(
-                pool=pool, limit=info.slot_count if pool in keys else None,
-                active=info.active_slot_count, pending=info.pending_step_count,
+                pool=pool,
+                limit=info.slot_count if pool in keys else None,
+                active=info.active_slot_count,
+                pending=info.pending_step_count,
             )
         )
     return states
@@ -62,5 +64,7 @@ def step_intervals(instance: dg.DagsterInstance, stage_pool: dict[str, str]) -> 
                 starts[event.step_key] = record.timestamp
             elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
                 if event.step_key in starts:
-                    steps.setdefault(stage_pool[event.step_key], []).append((starts.pop(event.step_key), record.timestamp))
+                    steps.setdefault(stage_pool[event.step_key], []).append(
+                        (starts.pop(event.step_key), record.timestamp)
+                    )
     return steps

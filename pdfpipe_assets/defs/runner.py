@@ -69,9 +69,13 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
             done[key] = outcome
     if failed:
         for key, result in done.items():
-            context.log_event(dg.AssetMaterialization(
-                asset_key=context.asset_key, partition=key, metadata=document_metadata(ws, stage, result),
-            ))
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=context.asset_key,
+                    partition=key,
+                    metadata=document_metadata(ws, stage, result),
+                )
+            )
         raise _failure(stage, failed)
     for key, result in done.items():  # each partition's own metadata, not the batch's
         context.add_asset_metadata(document_metadata(ws, stage, result), partition_key=key)

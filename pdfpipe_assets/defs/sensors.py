@@ -64,7 +64,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     key_of = {p: entry.key for p, (entry, is_new) in zip(ordered, registered) if is_new}
     refused = scan.refused + [
         (Path(p).name, f"same bytes as the registered document {entry.key}")
-        for p, (entry, is_new) in zip(ordered, registered) if not is_new
+        for p, (entry, is_new) in zip(ordered, registered)
+        if not is_new
     ]
     ws.registry.refuse(refused)
     for name, why in refused:
@@ -84,7 +85,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
 
 
 @dg.run_failure_sensor(
-    name="batch_followup_sensor", request_job=process_documents, default_status=dg.DefaultSensorStatus.RUNNING,
+    name="batch_followup_sensor",
+    request_job=process_documents,
+    default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=10,
 )
 def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeResource):

@@ -77,7 +77,9 @@ def _stuck(instance: dg.DagsterInstance, threshold_s: float) -> list[dict]:
 
 
 def collect(
-    instance: dg.DagsterInstance, stuck_after_s: float = 900, registry: Registry | None = None,
+    instance: dg.DagsterInstance,
+    stuck_after_s: float = 900,
+    registry: Registry | None = None,
     profile: Profile | None = None,
 ) -> Status:
     keys = instance.get_dynamic_partitions(documents.name)
@@ -99,8 +101,13 @@ def collect(
     return Status(
         inbox_refused=refused_total,
         inbox_refused_newest=[{"name": n, "reason": r, "at": at.isoformat()} for n, r, at in refused],
-        dead_slot_holders=[asdict(h) for h in holders], wedged_pools=wedged_pools(instance, holders),
-        documents=len(keys), stages=counts, runs=runs,
-        pools=[asdict(p) for p in pool_states(instance, profile)], stuck_runs=_stuck(instance, stuck_after_s),
-        failure_classes=dict(classes.most_common()), failed=failed,
+        dead_slot_holders=[asdict(h) for h in holders],
+        wedged_pools=wedged_pools(instance, holders),
+        documents=len(keys),
+        stages=counts,
+        runs=runs,
+        pools=[asdict(p) for p in pool_states(instance, profile)],
+        stuck_runs=_stuck(instance, stuck_after_s),
+        failure_classes=dict(classes.most_common()),
+        failed=failed,
     )

@@ -155,6 +155,11 @@ class ScholarlyEngine(Protocol):
 
 
 INTERFACES: dict[str, type] = {
-    "source": SourceEngine, "render": RenderEngine, "text_layer": TextLayerEngine, "ocr": OcrEngine,
-    "layout": LayoutEngine, "tables": TableEngine, "scholarly": ScholarlyEngine,
+    "source": SourceEngine,
+    "render": RenderEngine,
+    "text_layer": TextLayerEngine,
+    "ocr": OcrEngine,
+    "layout": LayoutEngine,
+    "tables": TableEngine,
+    "scholarly": ScholarlyEngine,
 }

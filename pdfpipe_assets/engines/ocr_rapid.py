@@ -55,17 +55,20 @@ class RapidOcr(Engine[RapidOcrOptions]):
         if result.boxes is None:
             return OcrPage(lines=[], orientation=0)
         word_results = result.word_results or [()] * len(result.txts)
-        for i, (points, text, score, wres) in enumerate(
-            zip(result.boxes, result.txts, result.scores, word_results)
-        ):
+        for i, (points, text, score, wres) in enumerate(zip(result.boxes, result.txts, result.scores, word_results)):
             words = [Word(text=t, bbox=_box(p, scale), confidence=float(s)) for t, s, p in wres if t.strip()]
             box = _box(points, scale)
             if not words:
                 words = [Word(text=text, bbox=box, confidence=float(score))]
             lines.append(
                 Line(
-                    text=text, bbox=box, confidence=round(float(score), 3), source="ocr:rapidocr",
-                    block=i, font_size=round(box.height, 2), words=words,
+                    text=text,
+                    bbox=box,
+                    confidence=round(float(score), 3),
+                    source="ocr:rapidocr",
+                    block=i,
+                    font_size=round(box.height, 2),
+                    words=words,
                 )
             )
         return OcrPage(lines=lines, orientation=0)

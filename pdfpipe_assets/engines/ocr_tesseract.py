@@ -122,9 +122,13 @@ class TesseractOcr(Engine[TesseractOptions]):
                 conf = sum(c for _, _, c in current) / len(current)
                 lines.append(
                     Line(
-                        text=" ".join(t for t, _, _ in current), bbox=line_box, confidence=round(conf, 3),
-                        source="ocr:tesseract", block=block,
-                        font_size=round(min(line_box.height, line_box.width), 2), words=words,
+                        text=" ".join(t for t, _, _ in current),
+                        bbox=line_box,
+                        confidence=round(conf, 3),
+                        source="ocr:tesseract",
+                        block=block,
+                        font_size=round(min(line_box.height, line_box.width), 2),
+                        words=words,
                     )
                 )
 

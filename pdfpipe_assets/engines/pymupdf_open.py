@@ -21,9 +21,7 @@ def open_pdf(path: Path):
     with open(path, "rb") as fh:
         head = fh.read(HEADER_WINDOW)
     if b"%PDF-" not in head:
-        raise DocumentError(
-            "not_pdf", f"not a PDF: no '%PDF-' header in the first {HEADER_WINDOW} bytes"
-        )
+        raise DocumentError("not_pdf", f"not a PDF: no '%PDF-' header in the first {HEADER_WINDOW} bytes")
     pymupdf.TOOLS.mupdf_warnings(reset=True)
     try:
         doc = pymupdf.open(path, filetype="pdf")

@@ -44,9 +44,14 @@ class PyMuPDFRenderer(Engine[PyMuPDFRenderOptions]):
                 pix.save(out_dir / name)
                 pages.append(
                     PageRender(
-                        number=page.number + 1, file=name, rotation=page.rotation, dpi=page_dpi,
-                        width_px=pix.width, height_px=pix.height,
-                        width_pt=round(w_pt, 2), height_pt=round(h_pt, 2),
+                        number=page.number + 1,
+                        file=name,
+                        rotation=page.rotation,
+                        dpi=page_dpi,
+                        width_px=pix.width,
+                        height_px=pix.height,
+                        width_pt=round(w_pt, 2),
+                        height_pt=round(h_pt, 2),
                     )
                 )
         finally:

@@ -47,16 +47,25 @@ class PyMuPDFSource(Engine[PyMuPDFSourceOptions]):
                         height=round(page.rect.height, 2),
                         rotation=page.rotation,
                         has_text_layer=False,  # decided by the stage from the counts (fusion/text_quality.py)
-                        text_chars=n, bad_chars=bad,
+                        text_chars=n,
+                        bad_chars=bad,
                     )
                 )
             meta = {k: str(v) for k, v in (doc.metadata or {}).items() if v}
             has_js, embedded = active_content(doc)
             return SourceInfo(
-                key=key, path=str(path), sha256=sha256, size_bytes=path.stat().st_size,
-                page_count=doc.page_count, pdf_version=meta.get("format"),
-                encrypted=bool(doc.is_encrypted), repaired=bool(doc.is_repaired),
-                repair_warnings=warnings, metadata=meta, has_javascript=has_js, embedded_files=embedded,
+                key=key,
+                path=str(path),
+                sha256=sha256,
+                size_bytes=path.stat().st_size,
+                page_count=doc.page_count,
+                pdf_version=meta.get("format"),
+                encrypted=bool(doc.is_encrypted),
+                repaired=bool(doc.is_repaired),
+                repair_warnings=warnings,
+                metadata=meta,
+                has_javascript=has_js,
+                embedded_files=embedded,
                 pages=pages,
             )
         finally:

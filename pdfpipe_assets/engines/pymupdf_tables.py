@@ -34,10 +34,7 @@ def spans(table) -> list[tuple[int, int, int, int, tuple]]:
 def _cell_text(words, box) -> str:
     """Words whose centre lies in the cell, in line order (Table.extract() mangles numbers)."""
     x0, y0, x1, y1 = box
-    inside = [
-        w for w in words
-        if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1
-    ]
+    inside = [w for w in words if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
     inside.sort(key=lambda w: (w[5], w[6], w[7]))
     lines: dict[tuple[int, int], list[str]] = {}
     for w in inside:
@@ -77,8 +74,12 @@ def tables_of(page, found) -> list[Table]:
         header_rows = 0 if table.header is None or table.header.external else 1
         tables.append(
             Table(
-                page=page.number + 1, bbox=BBox.of(table.bbox), rows=table.row_count, cols=table.col_count,
-                header_rows=header_rows, cells=cells,
+                page=page.number + 1,
+                bbox=BBox.of(table.bbox),
+                rows=table.row_count,
+                cols=table.col_count,
+                header_rows=header_rows,
+                cells=cells,
                 # Table.to_markdown() re-extracts every cell: 3 s for a 300-cell table
                 markdown=markdown_grid(cells, table.row_count, table.col_count, header_rows),
                 html=html_table(cells, header_rows),

@@ -37,9 +37,14 @@ def _page_lines(page) -> list[Line]:
             bold = all(s["flags"] & BOLD_FLAG or "bold" in s["font"].lower() for s in spans)
             lines.append(
                 Line(
-                    text=" ".join(w.text for w in line_words), bbox=BBox.of(line["bbox"]),
-                    confidence=1.0, source="text_layer", block=b_no, font_size=round(size, 2),
-                    bold=bool(bold), words=line_words,
+                    text=" ".join(w.text for w in line_words),
+                    bbox=BBox.of(line["bbox"]),
+                    confidence=1.0,
+                    source="text_layer",
+                    block=b_no,
+                    font_size=round(size, 2),
+                    bold=bool(bold),
+                    words=line_words,
                 )
             )
     return lines

@@ -26,7 +26,9 @@ class EmbeddedScholarly(Engine[EmbeddedOptions]):
 
     def extract(self, path: Path, spine: OcrSpine) -> ScholarlyOutput:
         result = extract_embedded(spine)
-        result.references = with_fields(result.references, RefextractParser().parse([r.text for r in result.references]))
+        result.references = with_fields(
+            result.references, RefextractParser().parse([r.text for r in result.references])
+        )
         return ScholarlyOutput(result, {})
 
     def warm_up(self) -> None:

@@ -36,10 +36,16 @@ def _title(lines: list[SpineLine], body: float, page_height: float) -> list[Spin
     """The largest-font lines in the top of page 1, skipping journal banners and one-word marks
     (a rotated 'JCAP10(2008)003' in the margin)."""
     candidates = [
-        (p, ln) for p, ln in lines
-        if p == 1 and ln.bbox.y1 < 0.6 * page_height and ln.font_size
-        and ln.font_size >= body * 1.15 and len(re.findall(r"[A-Za-z]", ln.text)) >= 4
-        and len(ln.text.split()) >= 2 and ln.bbox.width >= ln.bbox.height and not _BANNER.search(ln.text)
+        (p, ln)
+        for p, ln in lines
+        if p == 1
+        and ln.bbox.y1 < 0.6 * page_height
+        and ln.font_size
+        and ln.font_size >= body * 1.15
+        and len(re.findall(r"[A-Za-z]", ln.text)) >= 4
+        and len(ln.text.split()) >= 2
+        and ln.bbox.width >= ln.bbox.height
+        and not _BANNER.search(ln.text)
     ]
     if not candidates:
         return []
@@ -63,7 +69,8 @@ def _looks_like_name(text: str) -> bool:
     return (
         2 <= len(tokens) <= 6
         and all(t[0].isupper() or t in _PARTICLES for t in tokens)
-        and tokens[0][0].isupper() and any(c.islower() for c in text)
+        and tokens[0][0].isupper()
+        and any(c.islower() for c in text)
     )
 
 
@@ -90,7 +97,8 @@ def _people(lines: list[SpineLine]) -> list[Author]:
         if _EMAIL_ONLY.match(note.text.strip()):
             continue
         above = [
-            ln for ln in name_lines
+            ln
+            for ln in name_lines
             if ln.bbox.y1 <= note.bbox.y0 + 2 and min(ln.bbox.x1, note.bbox.x1) > max(ln.bbox.x0, note.bbox.x0)
         ]
         if above and len(above) < len(name_lines):
@@ -98,7 +106,11 @@ def _people(lines: list[SpineLine]) -> list[Author]:
         else:
             shared.append(clean(note.text))
     return [
-        Author(name=name, affiliation=_join_wrapped(by_line.get(id(ln), []) or shared), anchors=[Anchor(page=p, bbox=ln.bbox)])
+        Author(
+            name=name,
+            affiliation=_join_wrapped(by_line.get(id(ln), []) or shared),
+            anchors=[Anchor(page=p, bbox=ln.bbox)],
+        )
         for (p, ln), name in names
     ]
 
@@ -114,7 +126,8 @@ def _join_wrapped(parts: list[str]) -> str | None:
 def _stacked_under(notes: list[SpineLine], line: Line) -> bool:
     """``line`` continues one of the affiliation lines: right below it, same column."""
     return any(
-        0 <= line.bbox.y0 - n.bbox.y1 <= 1.5 * n.bbox.height and min(n.bbox.x1, line.bbox.x1) > max(n.bbox.x0, line.bbox.x0)
+        0 <= line.bbox.y0 - n.bbox.y1 <= 1.5 * n.bbox.height
+        and min(n.bbox.x1, line.bbox.x1) > max(n.bbox.x0, line.bbox.x0)
         for _, n in notes
     )
 
@@ -170,8 +183,10 @@ def _references(lines: list[SpineLine], start: int) -> list[Reference]:
         doi = _DOI.search(text)
         refs.append(
             Reference(
-                text=text[label.end():] if label else text, label=label.group(1) if label else None,
-                year=year.group(1) if year else None, doi=doi.group(0).rstrip(".") if doi else None,
+                text=text[label.end() :] if label else text,
+                label=label.group(1) if label else None,
+                year=year.group(1) if year else None,
+                doi=doi.group(0).rstrip(".") if doi else None,
                 anchors=line_anchors(entry),
             )
         )
@@ -213,12 +228,8 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
     authors = _people(lines[after_title:stop]) if title else []
     abstract = _abstract(lines, abstract_at, body) if abstract_at is not None else None
     skip = {id(ln) for _, ln in title} | ({id(ln) for _, ln in lines[: abstract_at + 1]} if abstract_at else set())
-    headings = [
-        _heading(p, ln) for p, ln in lines if id(ln) not in skip and _is_heading(ln, body)
-    ]
-    ref_at = max(
-        (i for i, (_, ln) in enumerate(lines) if _is_reference_heading(ln.text)), default=None
-    )
+    headings = [_heading(p, ln) for p, ln in lines if id(ln) not in skip and _is_heading(ln, body)]
+    ref_at = max((i for i, (_, ln) in enumerate(lines) if _is_reference_heading(ln.text)), default=None)
     return Scholarly(
         producer="embedded",
         title=Located(text=clean(" ".join(ln.text for _, ln in title)), anchors=line_anchors(title)) if title else None,

@@ -67,8 +67,11 @@ class GrobidClient:
                 reply = requests.post(
                     f"{self.url}/api/processFulltextDocument",
                     files={"input": (pdf.name, fh, "application/pdf")},
-                    data={"teiCoordinates": list(COORD_ELEMENTS), "consolidateHeader": "0",
-                          "consolidateCitations": "0"},
+                    data={
+                        "teiCoordinates": list(COORD_ELEMENTS),
+                        "consolidateHeader": "0",
+                        "consolidateCitations": "0",
+                    },
                     timeout=self.timeout_s,
                 )
         except requests.RequestException as exc:

@@ -14,7 +14,9 @@ def _snap(anchors: list[Anchor], lines: list[SpineLine]) -> list[Anchor]:
     out = []
     for anchor in anchors:
         hits = [
-            Anchor(page=p, bbox=ln.bbox) for p, ln in lines if p == anchor.page and ln.bbox.overlap_of(anchor.bbox) >= 0.5
+            Anchor(page=p, bbox=ln.bbox)
+            for p, ln in lines
+            if p == anchor.page and ln.bbox.overlap_of(anchor.bbox) >= 0.5
         ]
         out.extend(hits or [anchor])
     return out
@@ -59,18 +61,18 @@ def align_tei(tei: TeiDocument, spine: OcrSpine) -> Scholarly:
             )
             for a in tei.authors
         ],
-        abstract=Located(text=tei.abstract.text, anchors=_locate(tei.abstract, head_lines))
-        if tei.abstract
-        else None,
-        headings=[
-            Heading(text=h.text, number=h.extra.get("number"), anchors=_locate(h, lines))
-            for h in tei.headings
-        ],
+        abstract=Located(text=tei.abstract.text, anchors=_locate(tei.abstract, head_lines)) if tei.abstract else None,
+        headings=[Heading(text=h.text, number=h.extra.get("number"), anchors=_locate(h, lines)) for h in tei.headings],
         references=[
             Reference(
-                text=r.text, label=r.extra.get("label"), title=r.extra.get("title"),
-                authors=r.extra.get("authors", []), year=r.extra.get("year"),
-                venue=r.extra.get("venue"), doi=r.extra.get("doi"), anchors=_locate(r, lines),
+                text=r.text,
+                label=r.extra.get("label"),
+                title=r.extra.get("title"),
+                authors=r.extra.get("authors", []),
+                year=r.extra.get("year"),
+                venue=r.extra.get("venue"),
+                doi=r.extra.get("doi"),
+                anchors=_locate(r, lines),
             )
             for r in tei.references
         ],

@@ -144,11 +144,14 @@ def score_docling(truth: DoclingTruth, doc: FusedDocument) -> dict:
             want_cells = Counter((r, c, _cell_key(s)) for r, c, s in t.cells if s.strip())
             got_cells = Counter((c.row, c.col, _cell_key(c.text)) for c in got.cells if c.text.strip())
             cell_f1.append(metrics.f1(want_cells, got_cells)[2])
-            text_f1.append(metrics.f1(Counter(k[2] for k in want_cells.elements()),
-                                      Counter(k[2] for k in got_cells.elements()))[2])
+            text_f1.append(
+                metrics.f1(Counter(k[2] for k in want_cells.elements()), Counter(k[2] for k in got_cells.elements()))[2]
+            )
         scores |= {
-            "tables_truth": len(truth.tables), "tables_found": found,
-            "table_cell_f1": metrics.mean(cell_f1), "table_cell_text_f1": metrics.mean(text_f1),
+            "tables_truth": len(truth.tables),
+            "tables_found": found,
+            "table_cell_f1": metrics.mean(cell_f1),
+            "table_cell_text_f1": metrics.mean(text_f1),
         }
     return scores
 

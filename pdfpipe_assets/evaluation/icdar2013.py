@@ -57,6 +57,7 @@ def relations(cells: list[Cell]) -> Counter:
                 slots[(r, c)] = i
     width = max((c1 for *_, c1, _ in cells), default=-1) + 1
     height = max((r1 for _, _, r1, _, _ in cells), default=-1) + 1
+
     def first_filled(i: int, line) -> int | None:
         """The first slot along ``line`` that holds another, non-empty cell."""
         for slot in line:
@@ -90,13 +91,23 @@ def score_icdar(reg: Path | None, struct: Path | None, doc: FusedDocument) -> di
             pairs += len(metrics.match_boxes(want, got))
         p = pairs / len(doc.tables) if doc.tables else (1.0 if not truth else 0.0)
         r = pairs / len(truth) if truth else 1.0
-        scores |= {"icdar_tables_truth": len(truth), "icdar_tables_found": pairs,
-                   "icdar_detection_f1": 2 * p * r / (p + r) if p + r else 0.0}
+        scores |= {
+            "icdar_tables_truth": len(truth),
+            "icdar_tables_found": pairs,
+            "icdar_detection_f1": 2 * p * r / (p + r) if p + r else 0.0,
+        }
     if struct:
         want = sum((relations(t) for t in load_structure(struct)), Counter())
         got = sum(
-            (relations([(c.row, c.col, c.row + c.row_span - 1, c.col + c.col_span - 1, "".join(c.text.split()))
-                        for c in t.cells]) for t in doc.tables),
+            (
+                relations(
+                    [
+                        (c.row, c.col, c.row + c.row_span - 1, c.col + c.col_span - 1, "".join(c.text.split()))
+                        for c in t.cells
+                    ]
+                )
+                for t in doc.tables
+            ),
             Counter(),
         )
         p, r, f = metrics.f1(want, got)

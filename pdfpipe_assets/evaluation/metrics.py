@@ -59,9 +59,7 @@ def iou(a: BBox, b: BBox) -> float:
 
 def match_boxes(truth: list[BBox], got: list[BBox], threshold: float = 0.5) -> list[tuple[int, int]]:
     """One-to-one pairs (truth index, got index) with IoU >= threshold, best pairs first."""
-    pairs = sorted(
-        ((iou(t, g), i, j) for i, t in enumerate(truth) for j, g in enumerate(got)), reverse=True
-    )
+    pairs = sorted(((iou(t, g), i, j) for i, t in enumerate(truth) for j, g in enumerate(got)), reverse=True)
     used_t, used_g, out = set(), set(), []
     for score, i, j in pairs:
         if score < threshold:

@@ -30,10 +30,23 @@ from rapidfuzz.distance import Levenshtein
 from ..contracts import FusedDocument
 from .views import grid, page_markdown
 
-_FANCY = str.maketrans({
-    "‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "＿": "_", "–": "-", "—": "-",
-    "‑": "-", "‒": "-", "−": "-", "\u00b5": "\u03bc",
-})
+_FANCY = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "＿": "_",
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "‒": "-",
+        "−": "-",
+        "\u00b5": "\u03bc",
+    }
+)
 
 
 def normalize(text: str) -> str:
@@ -99,14 +112,17 @@ def _table(test: dict, doc: FusedDocument, page: int) -> bool:
             if not _similar(test["cell"], text, diffs):
                 continue
             neighbours = {
-                "up": [cells.get((r - 1, c))], "down": [cells.get((r + 1, c))],
-                "left": [cells.get((r, c - 1))], "right": [cells.get((r, c + 1))],
+                "up": [cells.get((r - 1, c))],
+                "down": [cells.get((r + 1, c))],
+                "left": [cells.get((r, c - 1))],
+                "right": [cells.get((r, c + 1))],
                 "top_heading": [cells.get((h, c)) for h in range(heads)],
                 "left_heading": [cells.get((r, 0))],
             }
             if all(
                 any(n is not None and _similar(test[k], n, diffs) for n in neighbours[k])
-                for k in neighbours if test.get(k)
+                for k in neighbours
+                if test.get(k)
             ):
                 return True
     return False

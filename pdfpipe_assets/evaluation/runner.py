@@ -16,10 +16,18 @@ from .tei_truth import score_header, score_headings, score_references
 from .text_truth import score_layout_text, score_plain_text
 
 TRUTH_SUFFIXES = (
-    ".docling.json", ".docling.md", ".docling-tesseract.json", ".docling-tesseract.md",
-    ".grobid-header.tei.xml", ".grobid-fulltext.tei.xml", ".grobid-refseg.tei.xml",
-    ".text.txt", ".pdfplumber-layout.txt", ".olmocr-bench.jsonl",
-    ".icdar2013-reg.xml", ".icdar2013-str.xml",
+    ".docling.json",
+    ".docling.md",
+    ".docling-tesseract.json",
+    ".docling-tesseract.md",
+    ".grobid-header.tei.xml",
+    ".grobid-fulltext.tei.xml",
+    ".grobid-refseg.tei.xml",
+    ".text.txt",
+    ".pdfplumber-layout.txt",
+    ".olmocr-bench.jsonl",
+    ".icdar2013-reg.xml",
+    ".icdar2013-str.xml",
 )
 TARGETS = {  # issue 5's targets on the developer corpus
     "born_digital_text_similarity": 0.95,
@@ -50,7 +58,7 @@ def truth_files(corpus: Path) -> dict[Path, dict[str, Path]]:
 
 def outputs(ws: Workspace, pdf: Path, rerun: bool) -> tuple[FusedDocument, OcrSpine]:
     """The fused document and spine for ``pdf``: read when already there (same schema), else run."""
-    (entry, _), = ws.registry.register([pdf])
+    ((entry, _),) = ws.registry.register([pdf])
     doc = None if rerun or not ws.path(entry.key, FUSED).exists() else ws.read(entry.key, FUSED, FusedDocument)
     if doc is None or doc.schema_version != SCHEMA_VERSION:
         run_document(ws, entry.key)
@@ -89,7 +97,7 @@ def score_document(files: dict[str, Path], doc: FusedDocument, spine: OcrSpine) 
 def evaluate(corpus: Path, ws: Workspace, rerun: bool = False, progress=None) -> list[DocumentScore]:
     results = []
     for pdf, files in truth_files(corpus).items():
-        result = DocumentScore(pdf=pdf.name, truth=sorted(f.name[len(pdf.stem):] for f in files.values()))
+        result = DocumentScore(pdf=pdf.name, truth=sorted(f.name[len(pdf.stem) :] for f in files.values()))
         try:
             doc, spine = outputs(ws, pdf, rerun)
             result.scanned = any(p.text_source == "ocr" for p in doc.pages)
@@ -120,8 +128,11 @@ def aggregate(results: list[DocumentScore]) -> dict:
         "tables_found_share": found_tables / truth_tables if truth_tables else None,
     }
     return {
-        "documents": len(results), "failed": sum(r.error is not None for r in results),
-        "means": means, "targets": {k: {"value": v, "target": TARGETS[k], "met": v is not None and v >= TARGETS[k]}
-                                    for k, v in targets.items()},
+        "documents": len(results),
+        "failed": sum(r.error is not None for r in results),
+        "means": means,
+        "targets": {
+            k: {"value": v, "target": TARGETS[k], "met": v is not None and v >= TARGETS[k]} for k, v in targets.items()
+        },
         "tables": {"truth": truth_tables, "found": found_tables},
     }

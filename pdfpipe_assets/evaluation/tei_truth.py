@@ -45,7 +45,8 @@ def score_references(path: Path, ours: Scholarly) -> dict:
         return {}
     found = sum(1 for t in truth if any(ratio(t.text, r.text) >= REFERENCE_MATCH for r in ours.references))
     return {
-        "references_truth": len(truth), "references_found": len(ours.references),
+        "references_truth": len(truth),
+        "references_found": len(ours.references),
         "references_matched": found / len(truth),
     }
 

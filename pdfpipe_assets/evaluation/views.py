@@ -6,8 +6,13 @@ from __future__ import annotations
 from ..contracts import FusedDocument, Table
 
 DOCLING_LABEL = {  # our block kinds / layout labels in docling's label names
-    "section-header": "section_header", "list-item": "list_item", "page-header": "page_header",
-    "page-footer": "page_footer", "author": "text", "affiliation": "text", "abstract": "text",
+    "section-header": "section_header",
+    "list-item": "list_item",
+    "page-header": "page_header",
+    "page-footer": "page_footer",
+    "author": "text",
+    "affiliation": "text",
+    "abstract": "text",
     "reference": "list_item",
 }
 

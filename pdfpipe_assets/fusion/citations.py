@@ -19,7 +19,6 @@ _NARRATIVE = re.compile(
 _ONE = re.compile(r"([A-Z][\w'’-]+)(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’-]+)?,?\s+((?:1[89]|20)\d\d)[a-z]?")
 
 
-
 def captions(spine: OcrSpine) -> list[Caption]:
     """A caption starts 'Figure 3.', 'Fig. 3:' or 'Table 2' at the start of an engine block, or
     anywhere in one when the label ends with '.' or ':'; it runs to the end of the block."""
@@ -37,7 +36,9 @@ def captions(spine: OcrSpine) -> list[Caption]:
                 chunk = lines[at:]
                 found.append(
                     Caption(
-                        kind=kind, label=clean(match.group(1)), text=clean(" ".join(ln.text for ln in chunk)),
+                        kind=kind,
+                        label=clean(match.group(1)),
+                        text=clean(" ".join(ln.text for ln in chunk)),
                         anchors=[{"page": page.number, "bbox": ln.bbox} for ln in chunk],
                     )
                 )
@@ -113,16 +114,34 @@ def link_citations(spine: OcrSpine, references: list[Reference], skip: Sequence[
             for m in _NUMERIC.finditer(line.text):
                 hits = [numbers[n] for n in _numbers(m.group(1)) if n in numbers]
                 if hits:
-                    found.append(Citation(marker=m.group(0), page=page.number,
-                                          bbox=_span_box(line, m.start(), m.end()), references=hits))
+                    found.append(
+                        Citation(
+                            marker=m.group(0),
+                            page=page.number,
+                            bbox=_span_box(line, m.start(), m.end()),
+                            references=hits,
+                        )
+                    )
             for m in _PAREN.finditer(line.text):
                 hits = [i for one in _ONE.finditer(m.group(1)) for i in by_author(one.group(1), one.group(2))]
                 if hits:
-                    found.append(Citation(marker=m.group(1), page=page.number,
-                                          bbox=_span_box(line, m.start(), m.end()), references=hits))
+                    found.append(
+                        Citation(
+                            marker=m.group(1),
+                            page=page.number,
+                            bbox=_span_box(line, m.start(), m.end()),
+                            references=hits,
+                        )
+                    )
             for m in _NARRATIVE.finditer(line.text):
                 hits = by_author(m.group(1), m.group(2))
                 if hits:
-                    found.append(Citation(marker=m.group(0), page=page.number,
-                                          bbox=_span_box(line, m.start(), m.end()), references=hits))
+                    found.append(
+                        Citation(
+                            marker=m.group(0),
+                            page=page.number,
+                            bbox=_span_box(line, m.start(), m.end()),
+                            references=hits,
+                        )
+                    )
     return found

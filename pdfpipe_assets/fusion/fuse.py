@@ -28,9 +28,17 @@ TABLE_OVERLAP = 0.5
 ANCHOR_OVERLAP = 0.5
 REGION_OVERLAP = 0.5
 _KIND_OF_LABEL = {
-    "title": "title", "section-header": "section_header", "list-item": "list_item", "caption": "caption",
-    "footnote": "footnote", "formula": "formula", "code": "code", "picture": "picture", "table": "table",
-    "page-header": "page_header", "page-footer": "page_footer",
+    "title": "title",
+    "section-header": "section_header",
+    "list-item": "list_item",
+    "caption": "caption",
+    "footnote": "footnote",
+    "formula": "formula",
+    "code": "code",
+    "picture": "picture",
+    "table": "table",
+    "page-header": "page_header",
+    "page-footer": "page_footer",
 }
 
 
@@ -124,15 +132,27 @@ def _page_blocks(page: SpinePage, regions: list[Region], tables: list[Table], ki
         kind = _kind(text, region, kinds.get(id(run[0]), PLAIN)[0])
         blocks.append(
             Block(
-                index=0, page=page.number, bbox=union_all(ln.bbox for ln in run), kind=kind,
-                layout_label=region.label if region else None, furniture=bool(region and region.label in FURNITURE),
-                text=text, source_stage="ocr_spine", engine=text_engine,
+                index=0,
+                page=page.number,
+                bbox=union_all(ln.bbox for ln in run),
+                kind=kind,
+                layout_label=region.label if region else None,
+                furniture=bool(region and region.label in FURNITURE),
+                text=text,
+                source_stage="ocr_spine",
+                engine=text_engine,
             )
         )
     blocks += [
         Block(
-            index=0, page=page.number, bbox=t.bbox, kind="table", layout_label="table", text=t.markdown,
-            source_stage="layout_tables", engine=table_engine,
+            index=0,
+            page=page.number,
+            bbox=t.bbox,
+            kind="table",
+            layout_label="table",
+            text=t.markdown,
+            source_stage="layout_tables",
+            engine=table_engine,
         )
         for t in tables
     ]
@@ -140,7 +160,11 @@ def _page_blocks(page: SpinePage, regions: list[Region], tables: list[Table], ki
     foot = [b for b in blocks if b.kind == "page_footer"]
     body = [b for b in blocks if b.kind not in ("page_header", "page_footer")]
     ordered = [body[i] for i in reading_order([b.bbox for b in body], page.width)]
-    return sorted(head, key=lambda b: (b.bbox.y0, b.bbox.x0)) + ordered + sorted(foot, key=lambda b: (b.bbox.y0, b.bbox.x0))
+    return (
+        sorted(head, key=lambda b: (b.bbox.y0, b.bbox.x0))
+        + ordered
+        + sorted(foot, key=lambda b: (b.bbox.y0, b.bbox.x0))
+    )
 
 
 def fuse(
@@ -160,9 +184,14 @@ def fuse(
             blocks.append(block.model_copy(update={"index": len(blocks)}))
     return FusedDocument(
         document=DocumentInfo(
-            key=source.key, file_name=source.path.rsplit("/", 1)[-1], sha256=source.sha256,
-            size_bytes=source.size_bytes, page_count=source.page_count, pdf_version=source.pdf_version,
-            repaired=source.repaired, metadata=source.metadata,
+            key=source.key,
+            file_name=source.path.rsplit("/", 1)[-1],
+            sha256=source.sha256,
+            size_bytes=source.size_bytes,
+            page_count=source.page_count,
+            pdf_version=source.pdf_version,
+            repaired=source.repaired,
+            metadata=source.metadata,
         ),
         pages=[
             FusedPage(number=p.number, width=p.width, height=p.height, rotation=p.rotation, text_source=p.source)
@@ -172,7 +201,8 @@ def fuse(
         tables=layout.tables,
         scholarly=scholarly,
         provenance=Provenance(
-            pdfpipe_version=__version__, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            pdfpipe_version=__version__,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             stages=stages,
         ),
     )

@@ -28,8 +28,12 @@ def reading_order(boxes: list[BBox], page_width: float) -> list[int]:
     for cut in [*wide, None]:
         bottom = boxes[cut].y0 if cut is not None else float("inf")
         band = [i for i in narrow if top <= (boxes[i].y0 + boxes[i].y1) / 2 < bottom]
-        left = sorted((i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 < mid), key=lambda i: (boxes[i].y0, boxes[i].x0))
-        right = sorted((i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 >= mid), key=lambda i: (boxes[i].y0, boxes[i].x0))
+        left = sorted(
+            (i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 < mid), key=lambda i: (boxes[i].y0, boxes[i].x0)
+        )
+        right = sorted(
+            (i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 >= mid), key=lambda i: (boxes[i].y0, boxes[i].x0)
+        )
         order.extend(left + right)
         if cut is not None:
             order.append(cut)

@@ -14,15 +14,25 @@ def needs_ocr(text_lines: list[Line]) -> tuple[bool, str]:
 def text_page(source: SourceInfo, number: int, lines: list[Line], why: str) -> SpinePage:
     page = source.pages[number - 1]
     return SpinePage(
-        number=number, width=page.width, height=page.height, rotation=page.rotation,
-        source="text_layer", reason=why, lines=lines,
+        number=number,
+        width=page.width,
+        height=page.height,
+        rotation=page.rotation,
+        source="text_layer",
+        reason=why,
+        lines=lines,
     )
 
 
 def ocr_page(source: SourceInfo, number: int, lines: list[Line], why: str, orientation: int) -> SpinePage:
     page = source.pages[number - 1]
     return SpinePage(
-        number=number, width=page.width, height=page.height, rotation=page.rotation,
-        source="ocr" if lines else "empty", reason=f"{why}; OCR found {len(lines)} lines",
-        ocr_orientation=orientation, lines=lines,
+        number=number,
+        width=page.width,
+        height=page.height,
+        rotation=page.rotation,
+        source="ocr" if lines else "empty",
+        reason=f"{why}; OCR found {len(lines)} lines",
+        ocr_orientation=orientation,
+        lines=lines,
     )
