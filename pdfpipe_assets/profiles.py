@@ -48,7 +48,7 @@ def _options_type(stage: str):
 
 
 class _EnginesBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -60,7 +60,7 @@ def use_layout_model(features: str) -> None:
     pymupdf._get_layout = _layout_model(features)
 
 
-def _analyze_page(page, features: str, ocr_words) -> tuple[list[Region], list[Table]]:
+def _analyze_page(page, features: str, ocr_words, with_tables: bool) -> tuple[list[Region], list[Table]]:
     import numpy as np
 
     use_layout_model(FEATURES["full"] if ocr_words else features)
@@ -68,20 +68,24 @@ def _analyze_page(page, features: str, ocr_words) -> tuple[list[Region], list[Ta
         overlay(page, ocr_words)
     number = page.number + 1
     with np.errstate(divide="ignore", invalid="ignore"):  # PyMuPDF's layout features log(0)
-        found = page.find_tables()  # runs page.get_layout() first and keeps its boxes
-        tables = tables_of(page, found.tables)
+        if with_tables:
+            found = page.find_tables()  # runs page.get_layout() first and keeps its boxes
+            tables = tables_of(page, found.tables)
+        else:
+            page.get_layout()
+            tables = []
         regions = [
             Region(page=number, bbox=BBox.of(box[:4]), label=label if label in LABELS else "other")
             for *box, label in page.layout_information or []
         ]
-        if uncovered(regions, tables):  # a borderless table: no ruling lines to find
+        if with_tables and uncovered(regions, tables):  # a borderless table: no ruling lines to find
             page.layout_information = None  # the union finder needs the layout in its raw form
             fused = page.find_tables(union=True)
             tables += [t for t in tables_of(page, fused.tables) if uncovered([t], tables)]
     return regions, tables
 
 
-def analyze(pages: list[PageInput], features: str) -> list[tuple[list[Region], list[Table]]]:
+def analyze(pages: list[PageInput], features: str, with_tables: bool = True) -> list[tuple[list[Region], list[Table]]]:
     """Regions and tables of each page, opening each PDF once, on the upright page."""
     out: dict[tuple[str, int], tuple[list[Region], list[Table]]] = {}
     for pdf, group in groupby(pages, key=lambda p: p.pdf):
@@ -89,7 +93,7 @@ def analyze(pages: list[PageInput], features: str) -> list[tuple[list[Region], l
         for page in upright_pages(pdf):
             item = wanted.get(page.number + 1)
             if item is not None:
-                out[(str(pdf), item.number)] = _analyze_page(page, features, item.ocr_words)
+                out[(str(pdf), item.number)] = _analyze_page(page, features, item.ocr_words, with_tables)
     return [out[(str(p.pdf), p.number)] for p in pages]
 
 
@@ -101,7 +105,7 @@ class PyMuPDFLayout(Engine[PyMuPDFLayoutOptions]):
     distribution = "pymupdf"
 
     def detect(self, pages: list[PageInput]) -> list[list[Region]]:
-        return [regions for regions, _ in self.detect_with_tables(pages)]
+        return [regions for regions, _ in analyze(pages, FEATURES[self.options.features], with_tables=False)]
 
     def detect_with_tables(self, pages: list[PageInput]) -> list[tuple[list[Region], list[Table]]]:
         return analyze(pages, FEATURES[self.options.features])
