@@ -24,7 +24,10 @@ REGISTRY: dict[str, dict[str, str]] = {
         "rapidocr": f"{_E}.ocr_rapid:RapidOcr",
     },
     "layout": {"pymupdf": f"{_E}.pymupdf_layout:PyMuPDFLayout"},
-    "tables": {"pymupdf": f"{_E}.pymupdf_layout:PyMuPDFTables"},
+    "tables": {
+        "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFTables",
+        "pdfplumber": f"{_E}.tables_pdfplumber:PdfplumberTables",
+    },
     "scholarly": {
         "embedded": f"{_E}.scholarly_embedded:EmbeddedScholarly",
         "grobid": f"{_E}.scholarly_grobid:GrobidScholarly",
