@@ -112,9 +112,16 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
 
 
 def run_pdfpipe(
-    name: str, files: list[Path], root: Path, batch_size: int, timeout_s: float, max_runs: int | None = None
+    name: str,
+    files: list[Path],
+    root: Path,
+    batch_size: int,
+    timeout_s: float,
+    max_runs: int | None = None,
+    launcher: str = "warm",
 ) -> Result:
-    """Drop the files into the inbox of a fresh instance and let the daemon do the rest."""
+    """Drop the files into the inbox of a fresh instance and let the daemon do the rest, with
+    pdfpipe's warm run launcher or Dagster's default one."""
     from pdfpipe_assets.defs.operations import get_instance
     from pdfpipe_assets.defs.pools import apply_profile
     from pdfpipe_assets.profiles import load_profile
@@ -128,9 +135,14 @@ def run_pdfpipe(
     )
     data.mkdir(parents=True)
     (data / "profile.yaml").write_text(yaml.safe_dump(profile.model_dump()))
-    env = {**os.environ, "PDFPIPE_DATA": str(data), "PDFPIPE_PROFILE": str(data / "profile.yaml")}
+    env = {
+        **os.environ,
+        "PDFPIPE_DATA": str(data),
+        "PDFPIPE_PROFILE": str(data / "profile.yaml"),
+        "PDFPIPE_RUN_LAUNCHER": launcher,
+    }
     env.pop("DAGSTER_HOME", None)
-    os.environ.update({k: env[k] for k in ("PDFPIPE_DATA", "PDFPIPE_PROFILE")})
+    os.environ.update({k: env[k] for k in ("PDFPIPE_DATA", "PDFPIPE_PROFILE", "PDFPIPE_RUN_LAUNCHER")})
     os.environ.pop("DAGSTER_HOME", None)
     settings = Settings(data)
     with get_instance(settings) as instance:
@@ -262,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["born-digital", "scanned"], help="one kind of document")
     parser.add_argument("--max-runs", type=int, default=None, help="runs at once (default: profile)")
     parser.add_argument("--skip-per-doc", action="store_true", help="leave out the one-run-per-document mode")
+    parser.add_argument(
+        "--skip-default-launcher", action="store_true", help="leave out batched runs with Dagster's default launcher"
+    )
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--keep", action="store_true", help="keep the instances and outputs (path printed)")
     args = parser.parse_args(argv)
@@ -291,18 +306,38 @@ def main(argv: list[str] | None = None) -> int:
             "pdfpipe batched runs", files, root, args.batch_size or profile.batch_size, args.timeout, args.max_runs
         )
         print(f"batched runs done: {batched.wall_s:.1f} s", flush=True)
+        per_doc = f"{results[1].pages_per_s:.2f}" if len(results) == 2 else "n/a"  # not measured
         results.append(batched)
-        per_doc = f"{results[1].pages_per_s:.2f}" if len(results) == 3 else "n/a"  # not measured
+        default = None
+        if not args.skip_default_launcher:
+            default = run_pdfpipe(
+                "pdfpipe batched, Dagster's launcher",
+                files,
+                root,
+                args.batch_size or profile.batch_size,
+                args.timeout,
+                args.max_runs,
+                launcher="default",
+            )
+            print(f"batched runs with Dagster's default launcher done: {default.wall_s:.1f} s", flush=True)
+            results.append(default)
         print()
         print(table(results, bare, cores))
         if args.sensor_files:
             tick = sensor_tick(root, args.sensor_files)
             print(f"inbox_sensor tick registering {args.sensor_files:,} new PDFs: {tick:.1f} s (limit 60 s)")
         peak = max(r.figures.mean_peak for r in results[1:])  # the whole tree, 1 s mean (sampling.py)
+        warm_gain = batched.pages_per_s / (default.pages_per_s or 1) if default else 0.0
+        if default:
+            print(
+                f"the warm run launcher against Dagster's default one, batched: {batched.pages_per_s:.2f} against "
+                f"{default.pages_per_s:.2f} pages/s ({warm_gain:.2f}x; at equal engine speed "
+                f"{equal_speed_ratio(batched, bare) / (equal_speed_ratio(default, bare) or 1):.2f}x)"
+            )
         print(
             f"bench: bare={bare.pages_per_s:.2f} per_doc={per_doc} "
             f"batched={batched.pages_per_s:.2f} ratio={batched.pages_per_s / (bare.pages_per_s or 1):.2f} "
-            f"peak_threads={peak:.1f} cores={cores}"
+            f"warm_launcher_gain={warm_gain:.2f} peak_threads={peak:.1f} cores={cores}"
         )
     finally:
         if args.keep:

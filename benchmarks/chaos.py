@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -68,10 +69,11 @@ def peak_in(intervals: list[tuple[float, float]], start: float, end: float) -> i
 def step_starts(instance) -> list[float]:
     import dagster as dg
 
-    records = instance.fetch_event_records(
-        dg.EventRecordsFilter(event_type=dg.DagsterEventType.STEP_START), limit=1_000_000
+    return sorted(
+        record.timestamp
+        for run in instance.get_runs()
+        for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)
     )
-    return sorted(r.timestamp for r in records)
 
 
 def set_pools(instance, limit: int | None, profile) -> None:
@@ -91,7 +93,7 @@ def resume_until_done(env: dict) -> list[str]:
             timeout=3600,
         )
         outputs.append(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:])
-        if " 0 of " in done.stdout:
+        if re.search(r"^0 of \d+ documents have missing", done.stdout, re.M):
             break
     return outputs
 

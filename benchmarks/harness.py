@@ -18,21 +18,26 @@ from pdfpipe_assets.settings import PROJECT_ROOT, Settings
 
 BAD_FEATURES = {"corrupt", "encrypted", "zero-byte", "non-pdf", "truncated", "broken-xref"}
 QUICK_MAX_PAGES = 10
+QUICK_PER_SOURCE = 4  # the quick set: every source family of the corpus, a few short files of each
 
 
 def corpus_files(corpus: Path, quick: bool, only: str | None = None) -> list[tuple[Path, int]]:
     """Born-digital and scanned PDFs of the corpus (its bad inputs left out), with pages.
-    ``only``: 'born-digital' (a text layer) or 'scanned' (image-only)."""
-    rows = csv.DictReader(open(corpus / "MANIFEST.tsv"), delimiter="\t")
+    ``only``: 'born-digital' (a text layer) or 'scanned' (image-only).  ``quick``: documents of
+    at most ``QUICK_MAX_PAGES`` pages, the first ``QUICK_PER_SOURCE`` by name from each source
+    repository, so that papers, scans, tables and reports all stay in, whatever one family's size."""
+    rows = sorted(csv.DictReader(open(corpus / "MANIFEST.tsv"), delimiter="\t"), key=lambda r: r["file"])
     out = []
+    taken: dict[str, int] = {}
     for row in rows:
         if BAD_FEATURES & set(row["features"].split(",")):
             continue
         if only and (row["has_text_layer"] == "yes") != (only == "born-digital"):
             continue
         pages = int(row["pages"])
-        if quick and pages > QUICK_MAX_PAGES:
+        if quick and (pages > QUICK_MAX_PAGES or taken.get(row["source_repo"], 0) >= QUICK_PER_SOURCE):
             continue
+        taken[row["source_repo"]] = taken.get(row["source_repo"], 0) + 1
         out.append((corpus / row["file"], pages))
     return out
 

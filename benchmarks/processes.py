@@ -67,7 +67,7 @@ class Supervisor:
 
     def _start(self) -> None:
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-m", "pdfpipe_assets.defs"],
+            [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
             env=self.env,
             cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL,
