@@ -39,8 +39,10 @@ def cmd_ingest(args, settings: Settings) -> int:
 def cmd_run(args, settings: Settings) -> int:
     from .defs.liveness import free_dead_slots
     from .defs.operations import get_instance, materialize_documents, register
+    from .defs.plan import plan_work
     from .defs.pools import apply_profile
     from .defs.watchdog import describe
+    from .stages import Workspace
 
     paths = [Path(p) for p in args.paths] or [SAMPLES]
     with get_instance(settings, args.profile) as instance:
@@ -48,8 +50,14 @@ def cmd_run(args, settings: Settings) -> int:
         for holder in free_dead_slots(instance):
             print(describe(holder))
         keys = list(dict.fromkeys(entry.key for entry, _ in register(instance, settings, paths)))
-        print(f"materializing {len(keys)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
-        outcomes = materialize_documents(instance, keys, args.profile.batch_size)
+        work, skipped = plan_work(instance, Workspace(settings, args.profile), keys, force=args.force)
+        if skipped:
+            print(
+                f"skipped {len(skipped)} of {len(keys)} documents: already materialized with the current "
+                "code versions (--force redoes them)"
+            )
+        print(f"materializing {len(work)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
+        outcomes = materialize_documents(instance, list(work), args.profile.batch_size, work)
     failed = 0
     for o in outcomes:
         if o.ok:
@@ -58,7 +66,9 @@ def cmd_run(args, settings: Settings) -> int:
         else:
             failed += 1
             print(f"FAIL  {o.key}  {o.message}")
-    print(f"{len(outcomes) - failed} documents materialized, {failed} failed")
+    for key, why in skipped.items():
+        print(f"SKIP  {key}  {why}")
+    print(f"{len(outcomes) - failed} documents materialized, {failed} failed, {len(skipped)} skipped")
     return 1 if failed else 0
 
 
@@ -188,10 +198,13 @@ def _fmt(value) -> str:
 
 
 def cmd_eval(args, settings: Settings) -> int:
+    from .defs.operations import materialize_through_dagster
     from .evaluation.runner import aggregate, evaluate
     from .stages import Workspace
 
     data = Settings(Path(args.data).resolve() if args.data else settings.data_dir / "eval")
+    os.environ["PDFPIPE_DATA"] = str(data.data_dir)  # its own data dir and instance, not the user's
+    os.environ.pop("DAGSTER_HOME", None)
     ws = Workspace(data, args.profile)
 
     def progress(result) -> None:
@@ -203,7 +216,9 @@ def cmd_eval(args, settings: Settings) -> int:
         shown = "  ".join(f"{k}={_fmt(result.scores[k])}" for k in SHOWN if k in result.scores)
         print(f"{result.pdf:42} {'ocr ' if result.scanned else ''}{shown}")
 
-    results = evaluate(Path(args.corpus), ws, rerun=args.rerun, progress=progress)
+    results = evaluate(
+        Path(args.corpus), ws, rerun=args.rerun, progress=progress, materialize=materialize_through_dagster
+    )
     summary = aggregate(results)
     if args.json:
         print(json.dumps({"documents": [r.__dict__ for r in results], "aggregate": summary}, indent=2, default=str))
@@ -247,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(fn=cmd_ingest)
     p = sub.add_parser("run", help="register and materialize every asset for PDFs (default: samples/)")
     p.add_argument("paths", nargs="*")
+    p.add_argument("--force", action="store_true", help="redo documents already materialized with the current code")
     p.set_defaults(fn=cmd_run)
     p = sub.add_parser("status", help="documents per stage, runs, pools, stuck runs, failure classes")
     p.add_argument("--json", action="store_true")

@@ -5,6 +5,7 @@ These know nothing of Dagster; the assets, the CLI and the benchmark's bare loop
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -98,10 +99,11 @@ class Workspace:
         return EngineInfo("+".join(i.name for i in infos), "+".join(i.version for i in infos))
 
     def code_version(self, stage: str) -> str:
-        """The stage's version and its declared engines' kinds and versions: the same on every
-        machine with the same packages (nothing here probes for model data)."""
+        """The stage's version and its declared engines' kinds, versions and options: the same on
+        every machine with the same packages (nothing here probes for model data)."""
         engines = [
-            f"{(o := self.profile.engine(s)).kind}-{engine_class(s, o.kind).version()}" for s in ASSET_STAGES[stage]
+            f"{(o := self.profile.engine(s)).kind}-{engine_class(s, o.kind).version()}-{options_digest(o)}"
+            for s in ASSET_STAGES[stage]
         ]
         return ":".join([STAGE_VERSIONS[stage], *engines]) if engines else f"{STAGE_VERSIONS[stage]}:{FUSION.label}"
 
@@ -117,6 +119,12 @@ class Workspace:
     def source(self, key: str) -> SourceInfo:
         """What ``source_pdf`` recorded, the PDF's path included (no registry round trip)."""
         return self.read(key, SOURCE, SourceInfo)
+
+
+def options_digest(options) -> str:
+    """8 hex digits of the options that shape an engine's output (not where it is hosted)."""
+    text = options.model_dump_json(exclude={"pool", "isolation"})
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _record(folder: Path, stage: str, started: float, engine: EngineInfo) -> float:

@@ -37,6 +37,35 @@ def test_ingest_run_export(data_dir, tmp_path, capsys):
     assert "OK    paper-" in out and "4 references" in out
     assert "1 documents materialized, 1 failed" in out
     assert (data_dir / "dagster_home" / "dagster.yaml").exists()
+    assert (data_dir / "inbox").is_dir()  # "drop PDFs here" works from the start
+
+    assert main(["run", str(pdfs)]) == 1  # again: the good document is skipped, the bad one retried
+    out = capsys.readouterr().out
+    assert "skipped 1 of 2 documents: already materialized with the current code versions" in out
+    assert "SKIP  paper-" in out and "OK    paper-" not in out and "FAIL  empty-" in out
+    assert main(["run", "--force", str(pdfs)]) == 1
+    assert "OK    paper-" in capsys.readouterr().out
+
+
+def test_run_redoes_what_a_changed_engine_made_stale(data_dir, tmp_path, monkeypatch):
+    from pdfpipe_assets.defs.operations import get_instance
+    from pdfpipe_assets.defs.plan import plan_work
+    from pdfpipe_assets.profiles import load_profile
+    from pdfpipe_assets.settings import CONFIG_DIR, Settings
+    from pdfpipe_assets.stages import Workspace
+
+    pdfs = tmp_path / "pdfs"
+    pdfs.mkdir()
+    shutil.copyfile(corpus("submission_363.pdf"), pdfs / "paper.pdf")
+    assert main(["run", str(pdfs)]) == 0
+    settings = Settings(data_dir)
+    fast = load_profile(CONFIG_DIR / "profiles" / "cpu-fast.yaml")  # the layout model's options differ
+    with get_instance(settings) as instance:
+        keys = instance.get_dynamic_partitions("documents")
+        same, skipped = plan_work(instance, Workspace(settings, load_profile()), keys)
+        stale, _ = plan_work(instance, Workspace(settings, fast), keys)
+    assert same == {} and list(skipped) == keys
+    assert stale == {keys[0]: ("layout_tables", "fused_document")}
 
     out_dir = tmp_path / "export"
     assert main(["export", "--out", str(out_dir)]) == 0

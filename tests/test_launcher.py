@@ -132,3 +132,17 @@ def test_health_check_terminate_and_a_fresh_warm_process_when_needed(settings):
             )
         finally:
             launcher.dispose()
+
+
+def test_dagster_default_run_launcher_stays_a_supported_choice(settings, monkeypatch):
+    """``PDFPIPE_RUN_LAUNCHER=default``: Dagster's own launcher, a fresh process per run."""
+    monkeypatch.setenv("PDFPIPE_RUN_LAUNCHER", "default")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # so that pdfpipe writes the instance file anew
+    with get_instance(settings) as instance:
+        assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
+    files = [corpus("ocr_test.pdf"), corpus("empty.pdf")]
+    with dagster_daemon(dict(os.environ)):
+        report = drop_and_wait(settings, files, timeout_s=300)
+    assert report.finished and report.materialized == 1 and report.failed == 1, report
+    with get_instance(settings) as instance:
+        assert all(LAUNCHER_TAG not in r.tags for r in instance.get_runs())

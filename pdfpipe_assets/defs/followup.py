@@ -11,10 +11,9 @@ from dataclasses import dataclass
 import dagster as dg
 
 from ..stages import STAGES
-from .partitions import documents
+from .partitions import documents, stage_status
 from .runner import FAILED_DOCUMENTS
 
-STAGE_KEYS = [dg.AssetKey(stage) for stage in STAGES]  # topological order
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
@@ -80,7 +79,7 @@ def contiguous_batches(order: list[str], work: dict[str, tuple[str, ...]], size:
 
 def missing_stages(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, tuple[str, ...]]:
     """key -> stages not yet materialized for it (empty tuples dropped)."""
-    status = {key.path[-1]: instance.get_status_by_partition(key, keys, documents) or {} for key in STAGE_KEYS}
+    status = stage_status(instance, keys, STAGES)
     work = {}
     for key in keys:
         need = tuple(s for s in STAGES if status[s].get(key) != dg.AssetPartitionStatus.MATERIALIZED)

@@ -15,20 +15,24 @@ from ..catalog import Registry, ingest
 from ..profiles import Profile, load_profile, profile_path
 from ..run_tags import PID_TAG
 from ..settings import CONFIG_DIR, Settings
-from ..stages import FUSED, STAGE_FILES, STAGES
+from ..stages import FUSED, STAGE_FILES, STAGES, Workspace
 from . import claim_wait
 from .followup import Batch, contiguous_batches, failed_documents, plan_followups
 from .liveness import ACTIVE, live_runs
-from .partitions import documents
+from .partitions import documents, stage_status
+from .pools import apply_profile
 from .watchdog import SlotWatchdog
 
 
 def instance_config(profile: Profile) -> str:
-    """The repo's dagster.yaml with the profile's number of concurrent runs, and PostgreSQL
+    """The packaged dagster.yaml with the profile's number of concurrent runs, Dagster's
+    ``DefaultRunLauncher`` instead of the warm one when ``PDFPIPE_RUN_LAUNCHER=default``, and PostgreSQL
     storage when ``PDFPIPE_POSTGRES_URL`` is set (``postgresql+psycopg2://user@host:5432/db``:
     SQLAlchemy 2.1 needs the driver named)."""
     config = yaml.safe_load((CONFIG_DIR / "dagster.yaml").read_text())
     config["concurrency"]["runs"]["max_concurrent_runs"] = profile.max_concurrent_runs
+    if os.environ.get("PDFPIPE_RUN_LAUNCHER") == "default":  # Dagster's own: a fresh process per run
+        del config["run_launcher"]
     if os.environ.get("PDFPIPE_POSTGRES_URL"):
         config["storage"] = {"postgres": {"postgres_url": os.environ["PDFPIPE_POSTGRES_URL"]}}
     header = "# Written by pdfpipe from the repository's dagster.yaml and the hardware profile.\n"
@@ -179,7 +183,7 @@ def materialize_documents(
             if not queue:
                 break
             _run_one(instance, queue, failures, batch_size)
-    done = instance.get_status_by_partition(dg.AssetKey(FUSED), keys, documents) or {}
+    done = stage_status(instance, keys, [FUSED])[FUSED]
     return [
         DocumentOutcome(k, done.get(k) == dg.AssetPartitionStatus.MATERIALIZED, failures.get(k, "ok")) for k in keys
     ]
@@ -195,6 +199,19 @@ def _run_one(instance: dg.DagsterInstance, queue: list[Batch], failures: dict[st
             failures.update({k: _failure_message(result) for k in batch.keys})
             return
         queue += plan_followups(instance, list(batch.keys), failed, batch_size)
+
+
+def materialize_through_dagster(ws: Workspace, keys: list[str]) -> dict[str, str]:
+    """Every stage of ``keys`` (already in ``ws``'s registry) through Dagster's execution of the
+    assets, on ``ws``'s own instance; {key: message} for those that failed."""
+    if not keys:
+        return {}
+    with get_instance(ws.settings, ws.profile) as instance:
+        apply_profile(instance, ws.profile)
+        known = set(instance.get_dynamic_partitions(documents.name))
+        instance.add_dynamic_partitions(documents.name, [k for k in keys if k not in known])
+        outcomes = materialize_documents(instance, keys, ws.profile.batch_size)
+    return {o.key: o.message for o in outcomes if not o.ok}
 
 
 def materialized_fused(instance: dg.DagsterInstance) -> list[str]:
@@ -244,7 +261,7 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
     from ..storage import read_model
 
     keys = instance.get_dynamic_partitions(documents.name)
-    status = {stage: instance.get_status_by_partition(dg.AssetKey(stage), keys, documents) or {} for stage in STAGES}
+    status = stage_status(instance, keys, STAGES)
     done = [k for k in keys if status[FUSED].get(k) == dg.AssetPartitionStatus.MATERIALIZED]
     finished = set(done)
     failed = [  # failed at some stage, and not materialized since

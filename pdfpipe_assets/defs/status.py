@@ -11,7 +11,7 @@ from ..profiles import Profile
 from ..stages import STAGES
 from .followup import failed_documents
 from .liveness import ACTIVE, dead_holders, wedged_pools
-from .partitions import documents
+from .partitions import documents, stage_status
 from .pools import pool_states
 
 RECENT_FAILED_RUNS = 200
@@ -37,8 +37,7 @@ class Status:
 
 def _stage_counts(instance: dg.DagsterInstance, keys: list[str]) -> tuple[dict, dict]:
     counts, failed_at = {}, {}
-    for stage in STAGES:
-        status = instance.get_status_by_partition(dg.AssetKey(stage), keys, documents) or {}
+    for stage, status in stage_status(instance, keys, STAGES).items():
         c = {"materialized": 0, "failed": 0, "in_progress": 0, "missing": 0}
         for key in keys:
             value = status.get(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,14 +57,26 @@ def truth_files(corpus: Path) -> dict[Path, dict[str, Path]]:
     return found
 
 
-def outputs(ws: Workspace, pdf: Path, rerun: bool) -> tuple[FusedDocument, OcrSpine]:
-    """The fused document and spine for ``pdf``: read when already there (same schema), else run."""
-    ((entry, _),) = ws.registry.register([pdf])
-    doc = None if rerun or not ws.path(entry.key, FUSED).exists() else ws.read(entry.key, FUSED, FusedDocument)
-    if doc is None or doc.schema_version != SCHEMA_VERSION:
-        run_document(ws, entry.key)
-        doc = ws.read(entry.key, FUSED, FusedDocument)
-    return doc, ws.read(entry.key, SPINE, OcrSpine)
+Materialize = Callable[[Workspace, list[str]], dict[str, str]]  # keys -> {key: error} of those that failed
+
+
+def run_directly(ws: Workspace, keys: list[str]) -> dict[str, str]:
+    """Every stage of each document, with no orchestrator (a library caller's default; the
+    ``pdfpipe eval`` command materializes through Dagster instead)."""
+    errors = {}
+    for key in keys:
+        try:
+            run_document(ws, key)
+        except DocumentError as err:
+            errors[key] = str(err)
+    return errors
+
+
+def current(ws: Workspace, key: str) -> bool:
+    """A fused document of this schema version is already there."""
+    if not ws.path(key, FUSED).exists():
+        return False
+    return ws.read(key, FUSED, FusedDocument).schema_version == SCHEMA_VERSION
 
 
 def score_document(files: dict[str, Path], doc: FusedDocument, spine: OcrSpine) -> dict:
@@ -94,12 +107,21 @@ def score_document(files: dict[str, Path], doc: FusedDocument, spine: OcrSpine) 
     return scores
 
 
-def evaluate(corpus: Path, ws: Workspace, rerun: bool = False, progress=None) -> list[DocumentScore]:
+def evaluate(
+    corpus: Path, ws: Workspace, rerun: bool = False, progress=None, materialize: Materialize = run_directly
+) -> list[DocumentScore]:
+    """Score every PDF of ``corpus`` that has ground truth; documents without a current fused
+    document (or all, with ``rerun``) are materialized first, in one call."""
+    found = truth_files(corpus)
+    keys = {pdf: entry.key for pdf, (entry, _) in zip(found, ws.registry.register(list(found)))}
+    errors = materialize(ws, [k for k in keys.values() if rerun or not current(ws, k)])
     results = []
-    for pdf, files in truth_files(corpus).items():
+    for pdf, files in found.items():
         result = DocumentScore(pdf=pdf.name, truth=sorted(f.name[len(pdf.stem) :] for f in files.values()))
         try:
-            doc, spine = outputs(ws, pdf, rerun)
+            if keys[pdf] in errors:
+                raise DocumentError("engine_error", errors[keys[pdf]])
+            doc, spine = ws.read(keys[pdf], FUSED, FusedDocument), ws.read(keys[pdf], SPINE, OcrSpine)
             result.scanned = any(p.text_source == "ocr" for p in doc.pages)
             result.scores = score_document(files, doc, spine)
         except DocumentError as err:

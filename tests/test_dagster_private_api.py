@@ -1,0 +1,49 @@
+"""pdfpipe leans on a few private Dagster APIs: the warm run launcher and its run worker, and the
+claim-wait fix.  A Dagster upgrade that moves or reshapes them must fail here, by name, before
+it fails a deployment.  Dagster's own DefaultRunLauncher stays a supported choice (tested
+end to end in test_launcher.py)."""
+
+import inspect
+
+import dagster as dg
+import pytest
+
+NEEDED = [  # (module, names, why)
+    ("dagster._cli.api", ["_execute_run_command_body"], "a forked run executes like `dagster api execute_run`"),
+    (
+        "dagster._core.launcher.base",
+        ["RunLauncher", "CheckRunHealthResult", "LaunchRunContext", "WorkerStatus"],
+        "the warm run launcher",
+    ),
+    ("dagster._core.errors", ["DagsterLaunchFailedError", "DagsterExecutionInterruptedError"], "launcher, claim wait"),
+    (
+        "dagster._serdes",
+        ["ConfigurableClass", "ConfigurableClassData", "serialize_value", "deserialize_value"],
+        "the launcher's config and the run worker's instance ref",
+    ),
+    ("dagster._core.instance.ref", ["InstanceRef"], "the run worker"),
+    ("dagster._utils.interrupts", ["capture_interrupts", "pop_captured_interrupt"], "run worker, claim wait"),
+    ("dagster._core.execution.plan.instance_concurrency_context", ["InstanceConcurrencyContext"], "the claim wait"),
+]
+
+
+@pytest.mark.parametrize("module, names, why", NEEDED, ids=[m for m, _, _ in NEEDED])
+def test_private_names_are_there(module, names, why):
+    mod = __import__(module, fromlist=names)
+    missing = [n for n in names if not hasattr(mod, n)]
+    assert not missing, f"Dagster {dg.__version__} has no {module}.{missing} ({why}): update pdfpipe"
+
+
+def test_shapes_pdfpipe_calls_are_unchanged():
+    from dagster._cli.api import _execute_run_command_body
+    from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
+    from dagster._core.launcher.base import RunLauncher
+
+    params = list(inspect.signature(_execute_run_command_body).parameters)
+    assert params == ["run_id", "instance", "write_stream_fn", "set_exit_code_on_failure"], params
+    for method in ("launch_run", "terminate", "check_run_worker_health", "supports_check_run_worker_health"):
+        assert hasattr(RunLauncher, method), method
+    # the claim-wait fix reads these attributes of a pending claim's context
+    source = inspect.getsource(InstanceConcurrencyContext)
+    for attr in ("self._pending_claims", "self._pending_timeouts", "def interval_to_next_pending_claim_check"):
+        assert attr in source, f"Dagster {dg.__version__}: InstanceConcurrencyContext lost {attr}"
