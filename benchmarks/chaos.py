@@ -59,11 +59,10 @@ def reference_run(files: list[Path], root: Path) -> Path:
 
 
 def peak_in(intervals: list[tuple[float, float]], start: float, end: float) -> int:
-    """Most intervals open at once within [start, end]."""
-    from pdfpipe_assets.defs.pools import max_overlap
-
-    clipped = [(max(a, start), min(b, end)) for a, b in intervals if a < end and b > start]
-    return max_overlap(clipped)
+    """Most steps running when a step started within [start, end] (itself included).  Steps
+    that started before the limit fell to 1 run on; no new one may start beside them."""
+    starts = [a for a, _ in intervals if start <= a <= end]
+    return max((sum(1 for a, b in intervals if a <= s < b) for s in starts), default=0)
 
 
 def step_starts(instance) -> list[float]:

@@ -91,8 +91,12 @@ def missing_stages(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, t
 def plan_followups(
     instance: dg.DagsterInstance, keys: list[str], failed: dict[str, tuple[str, str]], batch_size: int
 ) -> list[Batch]:
+    """Runs for the stages the good documents still miss; a document that another run is
+    materializing right now is left to that run."""
     good = [k for k in keys if k not in failed]
-    work = missing_stages(instance, good)
+    status = stage_status(instance, good, STAGES)
+    busy = {k for k in good if any(s.get(k) == dg.AssetPartitionStatus.IN_PROGRESS for s in status.values())}
+    work = missing_stages(instance, [k for k in good if k not in busy])
     return contiguous_batches(instance.get_dynamic_partitions(documents.name), work, batch_size)
 
 

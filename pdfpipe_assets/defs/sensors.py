@@ -12,6 +12,7 @@ from .jobs import process_documents
 from .partitions import documents
 from .resources import PdfpipeResource
 
+WILL_RETRY_TAG = "dagster/will_retry"
 TAIL_WEIGHT = 0.5  # the last wave's batches, against the others
 
 
@@ -91,8 +92,13 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     minimum_interval_seconds=10,
 )
 def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeResource):
-    """A batch run failed for some documents: run the stages the others still miss."""
+    """A batch run failed for some documents: run the stages the others still miss.
+
+    A run that Dagster's run retries will re-run (a crashed run: ``dagster/will_retry``) is
+    left to them: two repairs of one run would materialize its documents twice."""
     run = context.dagster_run
+    if run.tags.get(WILL_RETRY_TAG) == "true":
+        return
     keys = run_partition_keys(run, context.instance)
     if len(keys) < 2:
         return  # a one-document run has nobody else to finish
