@@ -92,7 +92,7 @@ def resume_until_done(env: dict) -> list[str]:
             timeout=3600,
         )
         outputs.append(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:])
-        if re.search(r"^0 of \d+ documents have missing", done.stdout, re.M):
+        if re.search(r"^0 documents completed", done.stdout, re.M):  # nothing left it can finish
             break
     return outputs
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,17 @@ def workspace(tmp_path: Path) -> Workspace:
 
 def register(ws: Workspace, *names: str) -> list[str]:
     return [entry.key for entry, _ in ws.registry.register([corpus(n) for n in names])]
+
+
+def cli(env: dict, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``pdfpipe ARGS`` in a fresh process with ``env``, output captured."""
+    from pdfpipe_assets.settings import PROJECT_ROOT
+
+    return subprocess.run(
+        [sys.executable, "-m", "pdfpipe_assets.cli", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

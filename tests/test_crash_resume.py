@@ -13,7 +13,7 @@ import pytest
 
 from pdfpipe_assets.settings import PROJECT_ROOT
 
-from .conftest import corpus
+from .conftest import cli, corpus
 
 pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
@@ -23,18 +23,6 @@ DOCS = ["submission_363.pdf", "ocr_test.pdf", "multicolumn.pdf", "2305.03393v1-p
 def _env(data, profile):
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     return {**env, "PDFPIPE_DATA": str(data), "PDFPIPE_PROFILE": str(profile), "PYTHONPATH": str(PROJECT_ROOT)}
-
-
-def _cli(env, *args, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", "pdfpipe_assets.cli", *args],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        **kw,
-    )
 
 
 def _fused(data):
@@ -55,7 +43,7 @@ def test_kill_mid_document_then_resume(tmp_path):
     profile.write_text((PROJECT_ROOT / "resources" / "cpu.yaml").read_text().replace("batch_size: 16", "batch_size: 1"))
 
     reference = tmp_path / "reference"
-    assert _cli(_env(reference, profile), "run", str(pdfs)).returncode == 0
+    assert cli(_env(reference, profile), "run", str(pdfs)).returncode == 0
 
     data = tmp_path / "data"
     env = _env(data, profile)
@@ -76,7 +64,7 @@ def test_kill_mid_document_then_resume(tmp_path):
     done_before = set(_fused(data))
     assert len(done_before) < len(DOCS)
 
-    resumed = _cli(env, "resume")
+    resumed = cli(env, "resume")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "marked failed" in resumed.stdout
     assert f"{len(DOCS) - len(done_before)} of {len(DOCS)} documents have missing or failed stages" in resumed.stdout
@@ -84,7 +72,7 @@ def test_kill_mid_document_then_resume(tmp_path):
     assert _fused(data) == _fused(reference)  # same JSON as an uninterrupted run, timings aside
     leftovers = [p for p in data.rglob("*") if p.name.startswith(".") and (".tmp" in p.name or ".old-" in p.name)]
     assert leftovers == []
-    status = json.loads(_cli(env, "status", "--json").stdout)
+    status = json.loads(cli(env, "status", "--json").stdout)
     assert status["stages"]["fused_document"]["materialized"] == len(DOCS)
     assert status["stuck_runs"] == [] and status["runs"]["active"] == 0
     # nothing was done twice to completion: one fused materialization per document

@@ -15,7 +15,7 @@ import pytest
 from pdfpipe_assets.run_tags import PID_TAG
 from pdfpipe_assets.settings import PROJECT_ROOT
 
-from .conftest import corpus
+from .conftest import cli, corpus
 
 pytestmark = pytest.mark.corpus  # reads PDFs from the test corpus
 
@@ -35,17 +35,6 @@ def setup(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env.update(PDFPIPE_DATA=str(data), PDFPIPE_PROFILE=str(profile), PYTHONPATH=str(PROJECT_ROOT))
     return env, data, pdfs
-
-
-def _cli(env, *args, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "pdfpipe_assets.cli", *args],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def _start(env, *args):
@@ -94,7 +83,7 @@ def _grobid(data: Path):
 
 def test_run_killed_in_limit_one_pool_then_resume_completes(setup):
     env, data, pdfs = setup
-    assert _cli(env, "profile", "apply", env["PDFPIPE_PROFILE"]).returncode == 0
+    assert cli(env, "profile", "apply", env["PDFPIPE_PROFILE"]).returncode == 0
     victim = _start(env, "run", str(pdfs))
     _wait_for(
         lambda: (data / "dagster_home").exists() and _grobid(data).active_slot_count == 1,
@@ -105,24 +94,24 @@ def test_run_killed_in_limit_one_pool_then_resume_completes(setup):
     victim.wait()
     assert _grobid(data).active_slot_count == 1  # the dead run still holds the only slot
 
-    status = _cli(env, "status", "--json")
+    status = cli(env, "status", "--json")
     assert status.returncode == 1, status.stdout  # a wedged pool is reported, not endured
     report = json.loads(status.stdout)
     assert list(report["wedged_pools"]) == ["grobid"]
     assert report["dead_slot_holders"][0]["pools"] == ["grobid"]
 
-    resumed = _cli(env, "resume", timeout=240)
+    resumed = cli(env, "resume", timeout=240)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "held grobid slot(s)" in resumed.stdout and "freed" in resumed.stdout
     assert "1 documents completed, 0 failed" in resumed.stdout
-    after = _cli(env, "status", "--json")
+    after = cli(env, "status", "--json")
     assert after.returncode == 0 and json.loads(after.stdout)["wedged_pools"] == {}
     assert _grobid(data).active_slot_count == 0
 
 
 def test_waiting_for_a_slot_sleeps_and_a_holder_that_dies_is_freed(setup):
     env, data, pdfs = setup
-    assert _cli(env, "profile", "apply", env["PDFPIPE_PROFILE"]).returncode == 0
+    assert cli(env, "profile", "apply", env["PDFPIPE_PROFILE"]).returncode == 0
     holder = subprocess.Popen(["sleep", "600"])
     _hold_grobid_slot(data, holder.pid)
     waiting = _start(env, "run", str(pdfs))
@@ -145,7 +134,7 @@ def test_waiting_for_a_slot_sleeps_and_a_holder_that_dies_is_freed(setup):
 
 def test_sigterm_while_waiting_cancels_the_run_and_frees_its_claims(setup):
     env, data, pdfs = setup
-    assert _cli(env, "profile", "apply", env["PDFPIPE_PROFILE"]).returncode == 0
+    assert cli(env, "profile", "apply", env["PDFPIPE_PROFILE"]).returncode == 0
     holder_run = _hold_grobid_slot(data, os.getpid())  # alive for as long as this test runs
     waiting = _start(env, "run", str(pdfs))
     try:
