@@ -190,11 +190,11 @@ def _role(pid: int, parent: dict[int, int]) -> str:
     forks = 0  # how many forks away from a process with another command line
     while up is not None and _cmdline(up) == cmd:
         forks, up = forks + 1, parent.get(up)
-    if "pdfpipe_assets.launcher.zygote" in cmd:
+    if "pdfpipe_launcher.zygote" in cmd:
         return ("warm process", "run process", "budget worker")[min(forks, 2)]
     if forks:
         return "budget worker"
-    if "pdfpipe_assets.bench" in cmd:
+    if "benchmarks.bench" in cmd:
         return "bare-loop process"
     return next((name for key, name in _ROLES if key in cmd), cmd[:40])
 
