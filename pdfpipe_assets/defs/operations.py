@@ -13,7 +13,7 @@ from dagster._core.utils import make_new_run_id
 
 from ..catalog import Registry, ingest
 from ..profiles import Profile, load_profile, profile_path
-from ..run_tags import PID_TAG
+from ..run_tags import PID_TAG, SOURCE_TAG
 from ..settings import CONFIG_DIR, Settings
 from ..stages import FUSED, STAGE_FILES, STAGES, Workspace
 from . import claim_wait
@@ -191,7 +191,7 @@ def materialize_documents(
 
 def _run_one(instance: dg.DagsterInstance, queue: list[Batch], failures: dict[str, str], batch_size: int) -> None:
     batch = queue.pop(0)
-    result = execute_batch(instance, batch, {"pdfpipe/source": "cli", PID_TAG: str(os.getpid())})
+    result = execute_batch(instance, batch, {SOURCE_TAG: "cli", PID_TAG: str(os.getpid())})
     failed = failed_documents(result.all_events)
     failures.update({k: f"[{cls}] {msg}" for k, (cls, msg) in failed.items()})
     if not result.success:
