@@ -7,6 +7,7 @@ can be validated (and the registry listed) on a machine without that library.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar, runtime_checkable
@@ -19,8 +20,10 @@ from ..contracts.spine import OcrSpine
 Isolation = Literal["fork", "spawn", "none"]
 
 
+@cache
 def package_version(dist: str) -> str:
-    """Installed version of a distribution without importing it ('absent' if missing)."""
+    """Installed version of a distribution without importing it ('absent' if missing); read
+    once per process (it scans the installed metadata: 0.7 ms a call)."""
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
