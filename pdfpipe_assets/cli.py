@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 from .settings import PROJECT_ROOT, Settings
@@ -256,6 +257,7 @@ def cmd_dev(args, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pdfpipe", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Dagster's preview and beta warnings")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="register PDFs (files or folders) and print their keys")
     p.add_argument("paths", nargs="+")
@@ -295,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(fn=cmd_dev)
     args = parser.parse_args(argv)
+    if not args.verbose:  # Dagster's preview/beta notices about features pdfpipe chose on purpose
+        warnings.filterwarnings("ignore", message=r".*is currently in (preview|beta)")
     # SIGTERM stops a command as Ctrl-C does: runs in flight are canceled and their slots freed
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     from .engines.threads import cap_threads

@@ -52,11 +52,12 @@ class Registry:
         import duckdb
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        read_only = read_only and self.path.exists()  # a new registry is created, with its tables
         deadline = time.monotonic() + LOCK_RETRY_S
         while True:
             try:
                 con = duckdb.connect(
-                    str(self.path), read_only=read_only and self.path.exists(), config={"threads": 1}
+                    str(self.path), read_only=read_only, config={"threads": 1}
                 )  # tiny queries: DuckDB would start a thread per core for each connection
                 break
             except duckdb.IOException as exc:  # another process holds the write lock
@@ -64,7 +65,7 @@ class Registry:
                     raise
                 time.sleep(0.05 + random.random() * 0.1)
         try:
-            if not read_only or not self.path.exists():
+            if not read_only:
                 con.execute(SCHEMA)
             yield con
         finally:
@@ -129,6 +130,9 @@ class Registry:
     def refused(self, limit: int = 20) -> tuple[int, list[tuple[str, str, datetime]]]:
         """How many inbox files were refused, and the newest ``limit`` of them."""
         with self._connect(read_only=True) as con:
+            tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "refused" not in tables:  # a registry made before refusals were recorded
+                return 0, []
             total = con.execute("SELECT count(*) FROM refused").fetchone()[0]
             rows = con.execute(
                 "SELECT name, reason, refused_at FROM refused ORDER BY refused_at DESC, name LIMIT ?", [limit]
