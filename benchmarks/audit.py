@@ -31,6 +31,17 @@ def asset_pools() -> dict[str, str]:
     return {asset: profile.asset_pool(asset) for asset in ASSET_ENGINE}
 
 
+def accounted_for(result: dict) -> bool:
+    """Nothing lost, nothing twice, every failure an expected bad input with its class."""
+    return not (
+        result["lost_files"]
+        or result["unsettled"]
+        or result["duplicated"]
+        or result["wrong_class"]
+        or result["unexpected_failures"]
+    )
+
+
 def audit(instance: dg.DagsterInstance, registry: Registry, files: list[Path], expected: dict[str, str]) -> dict:
     """``files`` were dropped in the inbox; ``expected`` maps a bad file's name to its failure class."""
     keys = set(instance.get_dynamic_partitions(documents.name))

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     from pdfpipe_assets.defs.pools import apply_profile, step_intervals
     from pdfpipe_assets.profiles import load_profile
 
-    from .audit import asset_pools, audit
+    from .audit import accounted_for, asset_pools, audit
 
     root = Path(tempfile.mkdtemp(prefix="pdfpipe-chaos-"))
     files, expected = make_documents(Path(args.corpus), args.documents, root / "pdfs")
@@ -209,14 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     exceeded = [p for p, n in result["pool_peaks"].items() if n > (profile.pools.get(p) or 0)]
     exceeded += [p for p, n in window_peaks.items() if n > 1]
-    ok = (
-        not lost
-        and not result["duplicated"]
-        and not result["wrong_class"]
-        and not result["unexpected_failures"]
-        and not differing
-        and not exceeded
-    )
+    ok = accounted_for(result) and not differing and not exceeded
     print(
         f"chaos: documents={len(files)} kills={len(kills)} materialized={result['materialized']} "
         f"failed={result['failed']} lost={lost} duplicated={len(result['duplicated'])} "

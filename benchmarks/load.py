@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from pdfpipe_assets.defs.pools import apply_profile
     from pdfpipe_assets.profiles import load_profile
 
-    from .audit import audit
+    from .audit import accounted_for, audit
 
     root = Path(tempfile.mkdtemp(prefix="pdfpipe-load-"))
     files, expected = make_documents(Path(args.corpus), args.documents, root / "pdfs")
@@ -103,15 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         for p, n in result["pool_peaks"].items()
         if result["pool_limits"].get(p) is not None and n > result["pool_limits"][p]
     ]
-    ok = (
-        report.finished
-        and not result["lost_files"]
-        and not result["unsettled"]
-        and not result["duplicated"]
-        and not result["wrong_class"]
-        and not result["unexpected_failures"]
-        and not exceeded
-    )
+    ok = report.finished and accounted_for(result) and not exceeded
     print(
         f"load: documents={result['files']} materialized={result['materialized']} failed={result['failed']} "
         f"lost={len(result['lost_files']) + result['unsettled']} duplicated={len(result['duplicated'])} "
