@@ -46,6 +46,22 @@ def test_ingest_run_export(data_dir, tmp_path, capsys):
     assert main(["run", "--force", str(pdfs)]) == 1
     assert "OK    paper-" in capsys.readouterr().out
 
+    paper = next(line.split()[1] for line in out.splitlines() if line.startswith("SKIP  paper-"))
+    assert main(["show", paper]) == 0
+    shown = capsys.readouterr().out
+    assert "COHERENCE PROPERTIES" in shown and "fused_document" in shown and "materialized" in shown
+    assert main(["show", paper, "--md"]) == 0
+    assert capsys.readouterr().out.startswith("# COHERENCE PROPERTIES")
+    empty = next(line.split()[1] for line in out.splitlines() if line.startswith("FAIL  empty-"))
+    assert main(["show", empty]) == 0
+    assert "FAILED in source_pdf: [empty]" in capsys.readouterr().out
+
+    out_dir = tmp_path / "export"
+    assert main(["export", "--out", str(out_dir)]) == 0
+    exported = list(out_dir.glob("*.json"))
+    assert [p.name.split("-")[0] for p in exported] == ["paper"]
+    assert json.loads(exported[0].read_text())["document"]["file_name"] == "paper.pdf"
+
 
 def test_run_redoes_what_a_changed_engine_made_stale(data_dir, tmp_path, monkeypatch):
     from pdfpipe_assets.defs.operations import get_instance
@@ -66,12 +82,6 @@ def test_run_redoes_what_a_changed_engine_made_stale(data_dir, tmp_path, monkeyp
         stale, _ = plan_work(instance, Workspace(settings, fast), keys)
     assert same == {} and list(skipped) == keys
     assert stale == {keys[0]: ("layout_tables", "fused_document")}
-
-    out_dir = tmp_path / "export"
-    assert main(["export", "--out", str(out_dir)]) == 0
-    exported = list(out_dir.glob("*.json"))
-    assert [p.name.split("-")[0] for p in exported] == ["paper"]
-    assert json.loads(exported[0].read_text())["document"]["file_name"] == "paper.pdf"
 
 
 def test_schema_check_passes_on_the_committed_schema(capsys):
