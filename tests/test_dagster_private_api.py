@@ -24,6 +24,7 @@ NEEDED = [  # (module, names, why)
     ("dagster._core.instance.ref", ["InstanceRef"], "the run worker"),
     ("dagster._utils.interrupts", ["capture_interrupts", "pop_captured_interrupt"], "run worker, claim wait"),
     ("dagster._core.execution.plan.instance_concurrency_context", ["InstanceConcurrencyContext"], "the claim wait"),
+    ("dagster._core.definitions.reconstruct", ["ReconstructableRepository"], "the warm process preloads the location"),
 ]
 
 
