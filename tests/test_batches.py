@@ -6,7 +6,8 @@ import dagster as dg
 import pytest
 
 from pdfpipe_assets.budget import stop_workers
-from pdfpipe_assets.defs.followup import Batch, contiguous_batches, failed_documents
+from pdfpipe_assets.defs.batching import Batch, contiguous_batches
+from pdfpipe_assets.defs.followup import failed_documents
 from pdfpipe_assets.defs.operations import execute_batch, materialize_documents
 from pdfpipe_assets.defs.partitions import documents
 from pdfpipe_assets.defs.resources import PdfpipeResource

@@ -36,7 +36,7 @@ DOCS = [
 WORKER = textwrap.dedent("""
     import sys
     import dagster as dg
-    from pdfpipe_assets.defs.followup import Batch
+    from pdfpipe_assets.defs.batching import Batch
     from pdfpipe_assets.defs.operations import execute_batch
     from pdfpipe_assets.stages import STAGES
     with dg.DagsterInstance.get() as instance:

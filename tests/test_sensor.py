@@ -9,8 +9,9 @@ import pytest
 
 from pdfpipe_assets.catalog import inbox as inbox_module
 from pdfpipe_assets.catalog.inbox import InboxCursor, scan_inbox
+from pdfpipe_assets.defs.batching import wave_batches
 from pdfpipe_assets.defs.resources import PdfpipeResource
-from pdfpipe_assets.defs.sensors import inbox_sensor, wave_batches
+from pdfpipe_assets.defs.sensors import inbox_sensor
 from pdfpipe_assets.settings import DEFAULT_PROFILE
 
 from .conftest import corpus

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pdfpipe_assets.cli import main
-from pdfpipe_assets.defs.followup import Batch
+from pdfpipe_assets.defs.batching import Batch
 from pdfpipe_assets.defs.operations import execute_batch, get_instance, register
 from pdfpipe_assets.stages import STAGES
 

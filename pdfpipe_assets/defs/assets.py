@@ -6,6 +6,7 @@ import dagster as dg
 from .. import stages as s
 from ..profiles import Profile
 from ..settings import Settings
+from .batching import backfill_policy
 from .partitions import documents
 from .resources import PdfpipeResource
 from .runner import run_stage
@@ -35,8 +36,7 @@ def _asset(stage: str, deps: list[str], description: str, profile: Profile, ws: 
         retry_policy=RETRY,
         description=description,
         kinds={"pdf"},
-        # a backfill runs documents in batches: ~2 s of run start is paid per batch
-        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=profile.batch_size),
+        backfill_policy=backfill_policy(profile),
     )
     def _stage(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
         return run_stage(context, pdfpipe.workspace(), stage)

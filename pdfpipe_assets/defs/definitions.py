@@ -5,22 +5,23 @@ import warnings
 import dagster as dg
 
 from ..engines.threads import cap_threads
-from ..profiles import load_profile, profile_path
+from ..profiles import Profile, load_profile, profile_path
 from . import claim_wait
 from .assets import build_assets
 from .checks import page_geometry_agrees
 from .jobs import process_documents
-from .resources import PdfpipeResource
+from .resources import PdfpipeResource, remember
 from .sensors import batch_followup_sensor, inbox_sensor
 
 
-def build_definitions(path: str | None = None) -> dg.Definitions:
+def build_definitions(path: str | None = None, profile: Profile | None = None) -> dg.Definitions:
     """Assets, check, job, sensors and resources for the profile at ``path`` (default: the
-    environment's or the packaged cpu.yaml)."""
+    environment's or the packaged cpu.yaml), or for ``profile`` already loaded from there."""
     warnings.filterwarnings("ignore", category=dg.BetaWarning)  # batched backfills
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)  # per-document asset checks
     resolved = str(profile_path(path))
-    profile = load_profile(resolved)
+    profile = profile or load_profile(resolved)
+    remember(resolved, profile)
     return dg.Definitions(
         assets=build_assets(profile),
         asset_checks=[page_geometry_agrees],
@@ -35,7 +36,7 @@ def build_definitions(path: str | None = None) -> dg.Definitions:
 def defs() -> dg.Definitions:
     """What Dagster loads, in the webserver, the daemon, the code server and every run worker:
     the process is set up here, where it starts, not at import."""
-    profile = load_profile()
+    profile = load_profile()  # the only load in this process
     cap_threads(profile.threads_per_worker)  # before any engine loads in this process
     claim_wait.install()
-    return build_definitions()
+    return build_definitions(profile=profile)

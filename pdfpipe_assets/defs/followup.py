@@ -6,29 +6,13 @@ here as new runs over contiguous key ranges, each selecting only the stages stil
 """
 
 import json
-from dataclasses import dataclass
 
 import dagster as dg
 
 from ..stages import STAGES
+from .batching import RANGE_END, RANGE_START, Batch, contiguous_batches
 from .partitions import documents, stage_status
 from .runner import FAILED_DOCUMENTS
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-
-@dataclass(frozen=True)
-class Batch:
-    keys: tuple[str, ...]
-    stages: tuple[str, ...]
-
-    def tags(self) -> dict[str, str]:
-        return {RANGE_START: self.keys[0], RANGE_END: self.keys[-1]}
-
-    @property
-    def asset_selection(self) -> list[dg.AssetKey]:
-        return [dg.AssetKey(s) for s in self.stages]
 
 
 def failed_documents(events) -> dict[str, tuple[str, str]]:
@@ -53,28 +37,6 @@ def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list
         return []
     order = instance.get_dynamic_partitions(documents.name)
     return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
-
-
-def contiguous_batches(order: list[str], work: dict[str, tuple[str, ...]], size: int) -> list[Batch]:
-    """Group keys that need the same stages into runs of adjacent keys.
-
-    ``order`` is every partition key in the instance's order: a range run covers every key
-    between its ends, so a key with other (or no) work breaks the range.
-    """
-    batches: list[Batch] = []
-    current: list[str] = []
-    stages: tuple[str, ...] = ()
-    for key in order:
-        need = work.get(key)
-        if need is None or need != stages or len(current) >= size:
-            if current:
-                batches.append(Batch(tuple(current), stages))
-            current, stages = ([key], need) if need else ([], ())
-        else:
-            current.append(key)
-    if current:
-        batches.append(Batch(tuple(current), stages))
-    return batches
 
 
 def missing_stages(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, tuple[str, ...]]:

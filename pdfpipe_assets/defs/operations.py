@@ -17,7 +17,8 @@ from ..run_tags import PID_TAG, SOURCE_TAG
 from ..settings import CONFIG_DIR, Settings
 from ..stages import FUSED, STAGE_FILES, STAGES, Workspace
 from . import claim_wait
-from .followup import Batch, contiguous_batches, failed_documents, plan_followups
+from .batching import Batch, contiguous_batches
+from .followup import failed_documents, plan_followups
 from .liveness import ACTIVE, live_runs
 from .partitions import documents, stage_status
 from .pools import apply_profile

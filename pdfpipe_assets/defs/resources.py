@@ -4,7 +4,6 @@ Fields left empty are read from the environment when a run starts (not when the 
 so one code location serves any $PDFPIPE_DATA.
 """
 
-from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -14,16 +13,22 @@ from ..profiles import Profile, load_profile, profile_path
 from ..settings import Settings
 from ..stages import Workspace
 
+_LOADED: dict[tuple[str, int], Profile] = {}
 
-@cache
-def _load(path: str, mtime_ns: int) -> Profile:
-    return load_profile(path)
+
+def remember(path: str | Path, profile: Profile) -> None:
+    """The code location hands over the profile it loaded, so runs do not load it again."""
+    resolved = profile_path(str(path))
+    _LOADED[(str(resolved), resolved.stat().st_mtime_ns)] = profile
 
 
 def _profile(path: str | None) -> Profile:
     """Loaded once per process, and again only when the file changes."""
     resolved = profile_path(path)
-    return _load(str(resolved), resolved.stat().st_mtime_ns)
+    key = (str(resolved), resolved.stat().st_mtime_ns)
+    if key not in _LOADED:
+        _LOADED[key] = load_profile(resolved)
+    return _LOADED[key]
 
 
 class PdfpipeResource(dg.ConfigurableResource):

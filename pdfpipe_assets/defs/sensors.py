@@ -1,45 +1,18 @@
 """Sensors: ``inbox_sensor`` registers PDFs dropped into the inbox and requests batched runs;
 ``batch_followup_sensor`` finishes the good documents of a batch that failed for some."""
 
-import heapq
 from pathlib import Path
 
 import dagster as dg
 
 from ..catalog.inbox import InboxCursor, scan_inbox
-from .followup import Batch, failed_documents, followup_tags, plan_followups, run_partition_keys
+from .batching import Batch, wave_batches
+from .followup import failed_documents, followup_tags, plan_followups, run_partition_keys
 from .jobs import process_documents
 from .partitions import documents
 from .resources import PdfpipeResource
 
 WILL_RETRY_TAG = "dagster/will_retry"
-TAIL_WEIGHT = 0.5  # the last wave's batches, against the others
-
-
-def wave_batches(weights: dict[str, int], size: int, runs: int) -> list[list[str]]:
-    """Batches of at most ``size`` items, at least two waves of one batch per run slot, in
-    queue order: equal weights, then a last wave of half-weight batches.  Heaviest items first,
-    each into the batch that most lacks weight.  The queue gives each batch to the run slot
-    that frees first, so the small last wave evens out the slots' ends (bytes predict a
-    document's cost badly).  Few runs: each costs ~1.5 s of slot time."""
-    if not weights:
-        return []
-    n, runs = len(weights), max(1, runs)
-    count = max(-(-n // size), min(n, 2 * runs))
-    count = min(n, -(-count // runs) * runs)  # whole waves
-    tail = runs if count > runs else 0
-    targets = [1.0] * (count - tail) + [TAIL_WEIGHT] * tail
-    total = sum(max(1, w) for w in weights.values())
-    scale = total / sum(targets)
-    batches: list[list[str]] = [[] for _ in range(count)]
-    lacking = [(-t * scale, i) for i, t in enumerate(targets)]  # heap: (-(target - load), batch)
-    heapq.heapify(lacking)
-    for item in sorted(weights, key=lambda k: (-weights[k], k)):
-        need, i = heapq.heappop(lacking)
-        batches[i].append(item)
-        if len(batches[i]) < size:
-            heapq.heappush(lacking, (need + max(1, weights[item]), i))
-    return [b for b in batches if b]
 
 
 def batch_request(keys: list[str]) -> dg.RunRequest:
