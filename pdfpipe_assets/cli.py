@@ -275,6 +275,9 @@ def cmd_eval(args, settings: Settings) -> int:
     print("\n| metric | mean |\n| --- | --- |")
     for key, value in summary["means"].items():
         print(f"| {key} | {_fmt(value)} |")
+    print("\n| corpus total | value |\n| --- | --- |")
+    for key, value in summary["totals"].items():
+        print(f"| {key} | {_fmt(value)} |")
     print("\n| target | value | wanted | met |\n| --- | --- | --- | --- |")
     for key, t in summary["targets"].items():
         print(f"| {key} | {_fmt(t['value'])} | >= {t['target']} | {'yes' if t['met'] else 'no'} |")

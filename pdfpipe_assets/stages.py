@@ -45,7 +45,7 @@ STAGE_FILES = {
     SCHOLARLY: "scholarly.json",
     FUSED: "document.json",
 }
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "1", LAYOUT: "2", SCHOLARLY: "2", FUSED: "2"}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "2", SCHOLARLY: "2", FUSED: "3"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 

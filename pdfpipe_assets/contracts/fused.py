@@ -10,7 +10,7 @@ from .geometry import BBox
 from .layout import Table
 from .scholarly import Scholarly
 
-SCHEMA_VERSION: Literal["1.1.0"] = "1.1.0"
+SCHEMA_VERSION: Literal["1.2.0"] = "1.2.0"
 
 BlockKind = Literal[
     "title",
@@ -40,6 +40,9 @@ class Block(BaseModel):
     layout_label: str | None = Field(None, description="the layout model's label for the region, if any")
     furniture: bool = Field(False, description="running header, footer or page number: not body text")
     text: str
+    unreadable_glyphs: int = Field(
+        0, description="glyphs whose font maps them to no character (U+FFFD), left out of text"
+    )
     source_stage: str
     engine: str
 
@@ -80,7 +83,7 @@ class FusedDocument(BaseModel):
     """One document, every stage fused.  Boxes: rotation-normalized page space,
     origin top-left, points (see ``geometry.BBox``)."""
 
-    schema_version: Literal["1.1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.2.0"] = SCHEMA_VERSION
     coordinate_system: Literal["page-points-top-left-rotated"] = "page-points-top-left-rotated"
     document: DocumentInfo
     pages: list[FusedPage]

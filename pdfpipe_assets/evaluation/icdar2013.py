@@ -4,6 +4,8 @@ bottom-left; they are flipped into pdfpipe's top-left page space with the page h
 
 - detection: precision / recall / F1 of table regions, one-to-one at IoU >= 0.5 (the
   competition's own measure counts characters inside regions; IoU is the usual stand-in);
+- shape: the share of ground-truth tables whose found table (the one its cells' box overlaps
+  at IoU >= 0.5 on its first page) has exactly its rows x columns;
 - structure: adjacency relations (Göbel et al., 2012): every cell and the nearest non-empty cell
   to its right and below, compared as (content, content, direction) after removing whitespace;
   precision / recall / F1 over all tables of the document.
@@ -34,6 +36,38 @@ def load_regions(path: Path, heights: dict[int, float]) -> list[tuple[int, BBox]
         page = int(region.get("page", "1"))
         out.append((page, _box(region, heights.get(page, 792.0))))
     return out
+
+
+def load_shapes(path: Path, heights: dict[int, float]) -> list[tuple[int, BBox, int, int]]:
+    """(page, box of the cells on the first page, rows, cols) per ground-truth table."""
+    shapes = []
+    for table in ET.parse(path).getroot().iter("table"):
+        first = table.find("region")
+        if first is None:
+            continue
+        page = int(first.get("page", "1"))
+        boxes = [_box(c, heights.get(page, 792.0)) for c in first.iter("cell") if c.find("bounding-box") is not None]
+        cells = list(table.iter("cell"))
+        if not boxes or not cells:
+            continue
+        rows = max(int(c.get("end-row", c.get("start-row"))) for c in cells) + 1
+        cols = max(int(c.get("end-col", c.get("start-col"))) for c in cells) + 1
+        box = BBox.of(
+            (min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes))
+        )
+        shapes.append((page, box, rows, cols))
+    return shapes
+
+
+def shape_scores(path: Path, doc: FusedDocument) -> dict:
+    heights = {p.number: p.height for p in doc.pages}
+    truth = load_shapes(path, heights)
+    exact = 0
+    for page, box, rows, cols in truth:
+        found = [t for t in doc.tables if t.page == page]
+        pairs = metrics.match_boxes([box], [t.bbox for t in found])
+        exact += bool(pairs) and (found[pairs[0][1]].rows, found[pairs[0][1]].cols) == (rows, cols)
+    return {"icdar_shape_truth": len(truth), "icdar_shape_exact": exact}
 
 
 def load_structure(path: Path) -> list[list[Cell]]:
@@ -94,6 +128,7 @@ def score_icdar(reg: Path | None, struct: Path | None, doc: FusedDocument) -> di
         scores |= {
             "icdar_tables_truth": len(truth),
             "icdar_tables_found": pairs,
+            "icdar_tables_detected": len(doc.tables),
             "icdar_detection_f1": 2 * p * r / (p + r) if p + r else 0.0,
         }
     if struct:
@@ -112,4 +147,7 @@ def score_icdar(reg: Path | None, struct: Path | None, doc: FusedDocument) -> di
         )
         p, r, f = metrics.f1(want, got)
         scores |= {"icdar_adjacency_precision": p, "icdar_adjacency_recall": r, "icdar_adjacency_f1": f}
+        scores |= {"icdar_relations_truth": sum(want.values()), "icdar_relations_found": sum(got.values())}
+        scores |= {"icdar_relations_correct": sum((want & got).values())}
+        scores |= shape_scores(struct, doc)
     return scores

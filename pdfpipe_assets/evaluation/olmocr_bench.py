@@ -157,5 +157,7 @@ def score_olmocr(path: Path, doc: FusedDocument) -> dict:
         by_type.setdefault(t["type"], []).append(results[t["id"]])
     scores = {"olmocr_pass_rate": sum(results.values()) / len(results) if results else None}
     scores |= {f"olmocr_{k}": sum(v) / len(v) for k, v in by_type.items()}
+    scores |= {f"olmocr_passed_{k}": sum(v) for k, v in by_type.items()}
+    scores |= {f"olmocr_tests_{k}": len(v) for k, v in by_type.items()}
     scores["olmocr_failed"] = sorted(k for k, ok in results.items() if not ok)
     return scores

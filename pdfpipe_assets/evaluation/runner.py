@@ -11,6 +11,7 @@ from ..errors import DocumentError
 from ..stages import FUSED, SPINE, Workspace, run_document
 from . import metrics
 from .docling_truth import load_docling_json, score_docling, score_docling_markdown
+from .hygiene import score_hygiene
 from .icdar2013 import score_icdar
 from .olmocr_bench import score_olmocr
 from .tei_truth import score_header, score_headings, score_references
@@ -104,7 +105,38 @@ def score_document(files: dict[str, Path], doc: FusedDocument, spine: OcrSpine) 
         scores |= score_olmocr(files[".olmocr-bench.jsonl"], doc)
     if ".icdar2013-reg.xml" in files or ".icdar2013-str.xml" in files:
         scores |= score_icdar(files.get(".icdar2013-reg.xml"), files.get(".icdar2013-str.xml"), doc)
-    return scores
+    return scores | score_hygiene(doc)
+
+
+COUNTED = ("olmocr_passed_", "olmocr_tests_", "hygiene_", "icdar_relations_", "icdar_shape_", "icdar_tables_")
+
+
+def totals(results: list[DocumentScore]) -> dict:
+    """Sums of the count scores over all documents, and the corpus-level figures made of them:
+    olmOCR-bench passes by test type, ICDAR 2013 detection / adjacency F1 and exact shapes
+    (pooled over all tables, as the competition reports them), text hygiene counts."""
+    sums: dict = {}
+    for r in results:
+        for k, v in r.scores.items():
+            if k.startswith(COUNTED) and isinstance(v, int):
+                sums[k] = sums.get(k, 0) + v
+    out = dict(sorted(sums.items()))
+    types = sorted(k[len("olmocr_tests_") :] for k in sums if k.startswith("olmocr_tests_"))
+    out["olmocr_passed"] = sum(sums[f"olmocr_passed_{t}"] for t in types)
+    out["olmocr_tests"] = sum(sums[f"olmocr_tests_{t}"] for t in types)
+    out["olmocr_passed_non_math"] = out["olmocr_passed"] - sums.get("olmocr_passed_math", 0)
+    out["olmocr_tests_non_math"] = out["olmocr_tests"] - sums.get("olmocr_tests_math", 0)
+    if sums.get("icdar_tables_truth"):
+        p = sums["icdar_tables_found"] / max(1, sums["icdar_tables_detected"])
+        r = sums["icdar_tables_found"] / sums["icdar_tables_truth"]
+        out["icdar_detection_f1_pooled"] = 2 * p * r / (p + r) if p + r else 0.0
+    if sums.get("icdar_relations_truth"):
+        p = sums["icdar_relations_correct"] / max(1, sums["icdar_relations_found"])
+        r = sums["icdar_relations_correct"] / sums["icdar_relations_truth"]
+        out["icdar_adjacency_f1_pooled"] = 2 * p * r / (p + r) if p + r else 0.0
+    if sums.get("icdar_shape_truth"):
+        out["icdar_shape_exact_share"] = sums["icdar_shape_exact"] / sums["icdar_shape_truth"]
+    return out
 
 
 def evaluate(
@@ -134,7 +166,9 @@ def evaluate(
 
 def aggregate(results: list[DocumentScore]) -> dict:
     """Mean of every numeric score over the documents that have it, plus the issue's targets."""
-    keys = sorted({k for r in results for k, v in r.scores.items() if isinstance(v, (int, float))})
+    keys = sorted(
+        {k for r in results for k, v in r.scores.items() if isinstance(v, (int, float)) and not k.startswith(COUNTED)}
+    )
     means = {k: metrics.mean(r.scores.get(k) for r in results) for k in keys}
     digital = [r.scores["text_similarity"] for r in results if not r.scanned and "text_similarity" in r.scores]
     scanned = [r.scores["word_recall"] for r in results if r.scanned and "word_recall" in r.scores]
@@ -157,4 +191,5 @@ def aggregate(results: list[DocumentScore]) -> dict:
             k: {"value": v, "target": TARGETS[k], "met": v is not None and v >= TARGETS[k]} for k, v in targets.items()
         },
         "tables": {"truth": truth_tables, "found": found_tables},
+        "totals": totals(results),
     }

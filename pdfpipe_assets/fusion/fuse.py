@@ -21,7 +21,8 @@ from ..contracts.fused import DocumentInfo, FusedPage, Provenance, StageProvenan
 from ..contracts.geometry import union_all
 from ..contracts.layout import FURNITURE
 from ..contracts.spine import Line, SpinePage
-from ..text import clean, starts_caption
+from ..text import starts_caption
+from .clean_text import clean_block_text, join_lines, vocabulary
 from .reading_order import reading_order
 
 TABLE_OVERLAP = 0.5
@@ -121,14 +122,16 @@ def _kind(text: str, region: Region | None, scholarly_kind: str) -> str:
     return kind
 
 
-def _page_blocks(page: SpinePage, regions: list[Region], tables: list[Table], kinds, engines) -> list[Block]:
+def _page_blocks(
+    page: SpinePage, regions: list[Region], tables: list[Table], kinds, engines, vocab: set[str]
+) -> list[Block]:
     """The page's blocks in reading order: header furniture, body (columns), footer furniture.
-    Lines inside a found table are replaced by the table."""
+    Lines inside a found table are replaced by the table; text is cleaned (``clean_text``)."""
     text_engine, table_engine = engines
     lines = [ln for ln in page.lines if not any(ln.bbox.overlap_of(t.bbox) >= TABLE_OVERLAP for t in tables)]
     blocks = []
     for run, region in _groups(lines, regions, kinds):
-        text = clean(" ".join(ln.text for ln in run))
+        text, unreadable = clean_block_text(join_lines([ln.text for ln in run], vocab))
         kind = _kind(text, region, kinds.get(id(run[0]), PLAIN)[0])
         blocks.append(
             Block(
@@ -139,6 +142,7 @@ def _page_blocks(page: SpinePage, regions: list[Region], tables: list[Table], ki
                 layout_label=region.label if region else None,
                 furniture=bool(region and region.label in FURNITURE),
                 text=text,
+                unreadable_glyphs=unreadable,
                 source_stage="ocr_spine",
                 engine=text_engine,
             )
@@ -175,12 +179,13 @@ def fuse(
     stages: list[StageProvenance],
 ) -> FusedDocument:
     kinds = _kinds_by_line(spine, scholarly)
+    vocab = vocabulary(ln.text for page in spine.pages for ln in page.lines)
     blocks: list[Block] = []
     for page in spine.pages:
         engines = (spine.text_engine if page.source == "text_layer" else spine.ocr_engine, layout.engine)
         regions = [r for r in layout.regions if r.page == page.number]
         page_tables = [t for t in layout.tables if t.page == page.number]
-        for block in _page_blocks(page, regions, page_tables, kinds, engines):
+        for block in _page_blocks(page, regions, page_tables, kinds, engines, vocab):
             blocks.append(block.model_copy(update={"index": len(blocks)}))
     return FusedDocument(
         document=DocumentInfo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..contracts import Line, SourceInfo, SpinePage
+from .clean_text import accent_side, clean_line_text
 from .text_quality import usable_text
 
 
@@ -11,8 +12,16 @@ def needs_ocr(text_lines: list[Line]) -> tuple[bool, str]:
     return (not ok), why
 
 
+def _cleaned(line: Line, side: str) -> Line:
+    text = clean_line_text(line.text, side)
+    words = [w.model_copy(update={"text": clean_line_text(w.text, side)}) for w in line.words]
+    return line.model_copy(update={"text": text, "words": words})
+
+
 def text_page(source: SourceInfo, number: int, lines: list[Line], why: str) -> SpinePage:
+    """A page read from its text layer, each line's text cleaned (``clean_text``)."""
     page = source.pages[number - 1]
+    side = accent_side(line.text for line in lines)
     return SpinePage(
         number=number,
         width=page.width,
@@ -20,7 +29,7 @@ def text_page(source: SourceInfo, number: int, lines: list[Line], why: str) -> S
         rotation=page.rotation,
         source="text_layer",
         reason=why,
-        lines=lines,
+        lines=[_cleaned(line, side) for line in lines],
     )
 
 
