@@ -23,6 +23,7 @@ from .fusion.checks import page_geometry_problems
 from .fusion.citations import captions, link_citations
 from .fusion.fuse import fuse
 from .fusion.scholarly import nest_headings
+from .fusion.table_structure import normalize_table
 from .fusion.text_quality import usable_counts
 from .hosting import EngineHost
 from .profiles import Profile
@@ -45,7 +46,7 @@ STAGE_FILES = {
     SCHOLARLY: "scholarly.json",
     FUSED: "document.json",
 }
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "2", SCHOLARLY: "2", FUSED: "3"}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "3", SCHOLARLY: "2", FUSED: "3"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 
@@ -260,7 +261,8 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
 
 
 def _layout_and_tables(ws: Workspace, pages: list[PageInput]) -> LayoutOutput:
-    """One pass when the layout engine also serves tables with the same options, else two."""
+    """One pass when the layout engine also serves tables with the same options, else two;
+    every engine's tables get the same structure clean-up (``fusion.table_structure``)."""
     layout, tables = ws.profile.engine("layout"), ws.profile.engine("tables")
     what, n = "layout and table finding", len(pages)
     if layout.kind == tables.kind and isinstance(ws.host.engine("layout"), LayoutTableEngine):
@@ -271,7 +273,9 @@ def _layout_and_tables(ws: Workspace, pages: list[PageInput]) -> LayoutOutput:
         found = ws.host.call("tables", "find", pages, regions, pages=n, what="table finding")
     info = ws.engine_info(LAYOUT)
     return LayoutOutput(
-        engine=info.label, regions=[r for page in regions for r in page], tables=[t for page in found for t in page]
+        engine=info.label,
+        regions=[r for page in regions for r in page],
+        tables=[normalize_table(t) for page in found for t in page],
     )
 
 

@@ -83,7 +83,9 @@ class FusedDocument(BaseModel):
     """One document, every stage fused.  Boxes: rotation-normalized page space,
     origin top-left, points (see ``geometry.BBox``)."""
 
-    schema_version: Literal["1.2.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0.0", "1.1.0", "1.2.0"] = Field(
+        SCHEMA_VERSION, description="the version the document was written with; older ones still read"
+    )
     coordinate_system: Literal["page-points-top-left-rotated"] = "page-points-top-left-rotated"
     document: DocumentInfo
     pages: list[FusedPage]

@@ -38,6 +38,13 @@ def load_regions(path: Path, heights: dict[int, float]) -> list[tuple[int, BBox]
     return out
 
 
+def _cell_box(cell: ET.Element, height: float) -> BBox | None:
+    try:
+        return _box(cell, height) if cell.find("bounding-box") is not None else None
+    except ValueError:  # the ground truth has a few typos ('26ß')
+        return None
+
+
 def load_shapes(path: Path, heights: dict[int, float]) -> list[tuple[int, BBox, int, int]]:
     """(page, box of the cells on the first page, rows, cols) per ground-truth table."""
     shapes = []
@@ -46,7 +53,7 @@ def load_shapes(path: Path, heights: dict[int, float]) -> list[tuple[int, BBox, 
         if first is None:
             continue
         page = int(first.get("page", "1"))
-        boxes = [_box(c, heights.get(page, 792.0)) for c in first.iter("cell") if c.find("bounding-box") is not None]
+        boxes = [box for c in first.iter("cell") if (box := _cell_box(c, heights.get(page, 792.0)))]
         cells = list(table.iter("cell"))
         if not boxes or not cells:
             continue

@@ -23,6 +23,7 @@ from ..contracts.layout import FURNITURE
 from ..contracts.spine import Line, SpinePage
 from ..text import starts_caption
 from .clean_text import clean_block_text, join_lines, vocabulary
+from .furniture import running_furniture
 from .reading_order import reading_order
 
 TABLE_OVERLAP = 0.5
@@ -57,6 +58,8 @@ def _kinds_by_line(spine: OcrSpine, scholarly: Scholarly) -> dict[int, tuple[str
             for line in pages[anchor.page].lines if anchor.page in pages else []:
                 if id(line) not in kinds and line.bbox.overlap_of(anchor.bbox) >= ANCHOR_OVERLAP:
                     kinds[id(line)] = (kind, number)
+    for line_id, kind in running_furniture(spine.pages).items():
+        kinds.setdefault(line_id, (kind, -2))
     return kinds
 
 
@@ -140,7 +143,7 @@ def _page_blocks(
                 bbox=union_all(ln.bbox for ln in run),
                 kind=kind,
                 layout_label=region.label if region else None,
-                furniture=bool(region and region.label in FURNITURE),
+                furniture=bool(region and region.label in FURNITURE) or kind in ("page_header", "page_footer"),
                 text=text,
                 unreadable_glyphs=unreadable,
                 source_stage="ocr_spine",

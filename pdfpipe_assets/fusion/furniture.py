@@ -1,0 +1,76 @@
+"""Running headers, footers and page numbers found from the text itself, beside the layout
+model's ``page-header``/``page-footer`` regions (which miss them on scans with a text layer).
+
+A page's topmost or bottommost row of lines, inside the page's top or bottom band, is furniture when
+
+- it repeats, digits aside, in the same band of at least two other pages (a running header
+  such as a journal name, or ``Page 3 of 9``), or
+- it is a page number: the bottom row is only a number (``12``, ``- 12 -``, ``Page 12 of 40``,
+  ``xiv``); the top row starts or ends with a number and is neither bold nor set much larger
+  than the body (``400 BRITISH HUSBANDRY. [Ch. XIX.``, ``Journal of X 12``), unlike a
+  numbered heading such as ``3 Methods``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from statistics import median
+
+from ..contracts.spine import Line, SpinePage
+
+BAND = 0.12  # share of the page height at the top and at the bottom
+HEADING_SIZE = 1.4  # a heading is bold or set this much larger than the body (OCR sizes are rough)
+_PAGE_NUMBER = re.compile(r"^[\s\-–—]*(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?[\s\-–—]*$", re.I)
+_NUMBER_AT_EDGE = re.compile(r"^\d{1,4}\s+\S|\S\s+\d{1,4}$")
+_DIGITS = re.compile(r"\d+")
+
+
+Row = list[Line]  # lines on one baseline, left to right: 'Page 4', 'Journal of X', '2024'
+
+
+def _text(row: Row) -> str:
+    return " ".join(ln.text.strip() for ln in row)
+
+
+def _signature(row: Row) -> str:
+    return _DIGITS.sub("#", " ".join(_text(row).lower().split()))
+
+
+def _row(lines: list[Line], edge: Line) -> Row:
+    """``edge`` and the lines whose middle lies within its height, left to right."""
+    row = [ln for ln in lines if edge.bbox.y0 <= (ln.bbox.y0 + ln.bbox.y1) / 2 <= edge.bbox.y1]
+    return sorted(row, key=lambda ln: ln.bbox.x0)
+
+
+def _edges(page: SpinePage) -> tuple[Row, Row]:
+    """The topmost row inside the top band and the bottommost inside the bottom band."""
+    if not page.lines:
+        return [], []
+    top = min(page.lines, key=lambda ln: ln.bbox.y0)
+    bottom = max(page.lines, key=lambda ln: ln.bbox.y1)
+    top_row = _row(page.lines, top) if top.bbox.y1 <= page.height * BAND else []
+    bottom_row = _row(page.lines, bottom) if bottom.bbox.y0 >= page.height * (1 - BAND) else []
+    return top_row, [ln for ln in bottom_row if ln not in top_row]
+
+
+def _page_number_header(row: Row, body_size: float | None) -> bool:
+    if not _NUMBER_AT_EDGE.search(_text(row)) or any(ln.bold for ln in row):
+        return False
+    sizes = [ln.font_size for ln in row if ln.font_size]
+    return body_size is None or not sizes or max(sizes) <= body_size * HEADING_SIZE
+
+
+def running_furniture(pages: list[SpinePage]) -> dict[int, str]:
+    """id(line) -> ``page_header`` or ``page_footer`` for the furniture lines of a document."""
+    sizes = [ln.font_size for p in pages for ln in p.lines if ln.font_size]
+    body_size = median(sizes) if sizes else None
+    edges = [_edges(p) for p in pages]
+    repeated = Counter((where, _signature(row)) for pair in edges for where, row in zip(("top", "bottom"), pair) if row)
+    found: dict[int, str] = {}
+    for top, bottom in edges:
+        if top and (repeated[("top", _signature(top))] >= 3 or _page_number_header(top, body_size)):
+            found.update((id(ln), "page_header") for ln in top)
+        if bottom and (repeated[("bottom", _signature(bottom))] >= 3 or _PAGE_NUMBER.match(_text(bottom))):
+            found.update((id(ln), "page_footer") for ln in bottom)
+    return found

@@ -1,0 +1,78 @@
+"""Running headers and page numbers found from the text (fusion/furniture.py); table structure
+clean-up (fusion/table_structure.py).  The corpus pages they were seen on are scored by
+``pdfpipe eval`` (olmOCR-bench absent and table tests, ICDAR 2013 shapes)."""
+
+from pdfpipe_assets.contracts import BBox, Cell, Line, SpinePage, Table
+from pdfpipe_assets.fusion.furniture import running_furniture
+from pdfpipe_assets.fusion.table_structure import normalize_table
+
+
+def _line(text: str, x0: float, y0: float, size: float = 10, bold: bool = False) -> Line:
+    box = BBox.of((x0, y0, x0 + 6 * len(text), y0 + size))
+    return Line(text=text, bbox=box, confidence=1, source="text_layer", block=0, font_size=size, bold=bold, words=[])
+
+
+def _page(number: int, lines: list[Line]) -> SpinePage:
+    return SpinePage(number=number, width=600, height=800, rotation=0, source="text_layer", reason="test", lines=lines)
+
+
+def _body(y0: float = 100) -> list[Line]:
+    return [_line("Body text of the page, set in the body size.", 50, y0 + 14 * i) for i in range(10)]
+
+
+def test_page_number_rows_are_furniture():
+    header = [_line("400", 50, 30, size=9), _line("BRITISH HUSBANDRY.", 150, 30, size=9)]
+    footer = _line("- 12 -", 290, 760, size=9)
+    found = running_furniture([_page(1, header + _body() + [footer])])
+    assert found == {id(header[0]): "page_header", id(header[1]): "page_header", id(footer): "page_footer"}
+
+
+def test_numbered_heading_at_the_top_is_not_a_header():
+    heading = _line("3 Methods", 50, 40, size=14, bold=True)
+    assert running_furniture([_page(1, [heading, *_body()])]) == {}
+
+
+def test_a_row_repeated_on_three_pages_is_a_running_header():
+    pages = [_page(n, [_line(f"Journal of Tests, vol. {n}, Fiction", 50, 30), *_body()]) for n in (1, 2, 3)]
+    assert sorted(running_furniture(pages).values()) == ["page_header"] * 3
+    assert running_furniture(pages[:2]) == {}  # twice is not yet a pattern
+
+
+def _table(grid: list[list[str]], header_rows: int = 1) -> Table:
+    cells = [
+        Cell(row=r, col=c, bbox=BBox.of((c * 10, r * 10, c * 10 + 10, r * 10 + 10)), text=text)
+        for r, row in enumerate(grid)
+        for c, text in enumerate(row)
+    ]
+    return Table(
+        page=1, bbox=BBox.of((0, 0, 100, 100)), rows=len(grid), cols=len(grid[0]), header_rows=header_rows, cells=cells
+    )
+
+
+def test_empty_columns_and_rows_go_and_currency_joins_its_number():
+    table = normalize_table(
+        _table(
+            [
+                ["", "", "", "Year Ended", "", ""],
+                ["", "", "2025", "", "", "2024"],
+                ["", "", "", "", "", ""],
+                ["Revenue", "$", "178", "", "$", "141"],
+                ["Costs", "", "3,423", "", "", "2,532"],
+            ]
+        )
+    )
+    assert (table.rows, table.cols, table.header_rows) == (4, 3, 2)
+    texts = {(c.row, c.col): c.text for c in table.cells if c.text}
+    assert texts[(2, 1)] == "$178" and texts[(2, 2)] == "$141" and texts[(3, 2)] == "2,532"
+    label = next(c for c in table.cells if c.text == "Year Ended")
+    assert (label.col, label.col_span) == (1, 2)  # spans both year columns
+    assert '<th colspan="2">Year Ended</th>' in table.html
+
+
+def test_a_clean_table_is_left_as_it_is():
+    grid = [["Name", "Value"], ["a", "1"], ["b", "2"]]
+    table = normalize_table(_table(grid))
+    assert (table.rows, table.cols, table.header_rows) == (3, 2, 1)
+    assert {(c.row, c.col): c.text for c in table.cells} == {
+        (r, c): t for r, row in enumerate(grid) for c, t in enumerate(row)
+    }
