@@ -22,6 +22,7 @@ from .followup import failed_documents, plan_followups
 from .liveness import ACTIVE, live_runs
 from .partitions import documents, stage_status
 from .pools import apply_profile
+from .progress import Progress, report_to
 from .watchdog import SlotWatchdog
 
 
@@ -179,11 +180,17 @@ def materialize_documents(
     work = work if work is not None else {k: tuple(STAGES) for k in keys}
     queue = contiguous_batches(order, work, batch_size)
     failures: dict[str, str] = {}
-    with SlotWatchdog():
-        for _ in range(len(STAGES) * max(1, len(queue))):  # every follow-up gets a stage further
-            if not queue:
-                break
-            _run_one(instance, queue, failures, batch_size)
+    shown = Progress(len(work))
+    report_to(shown)  # a live progress line, fed by the stages of these in-process runs
+    try:
+        with SlotWatchdog():
+            for _ in range(len(STAGES) * max(1, len(queue))):  # every follow-up gets a stage further
+                if not queue:
+                    break
+                _run_one(instance, queue, failures, batch_size)
+    finally:
+        report_to(None)
+    shown.finish()
     done = stage_status(instance, keys, [FUSED])[FUSED]
     return [
         DocumentOutcome(k, done.get(k) == dg.AssetPartitionStatus.MATERIALIZED, failures.get(k, "ok")) for k in keys

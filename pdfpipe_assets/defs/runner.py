@@ -18,6 +18,7 @@ import dagster as dg
 
 from ..errors import DocumentError, EngineUnavailable
 from ..stages import SOURCE, STAGES, StageResult, Workspace
+from . import progress
 
 FAILED_DOCUMENTS = "failed_documents"
 
@@ -60,13 +61,20 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
         ws.prefetch(keys)
     done: dict[str, StageResult] = {}
     failed: dict[str, DocumentError] = {}
+    shown = progress.current()
+    if shown:
+        shown.stage_started(stage, len(keys))
     for key in keys:
         outcome = _attempt(ws, stage, key)
         if isinstance(outcome, DocumentError):
             failed[key] = outcome
             context.log.error(f"{key}: {outcome}")
+            if shown:
+                shown.document_failed(stage, key)
         else:
             done[key] = outcome
+            if shown:
+                shown.document_done(stage, key, outcome.metadata)
     if failed:
         for key, result in done.items():
             context.log_event(
