@@ -76,3 +76,52 @@ def test_a_clean_table_is_left_as_it_is():
     assert {(c.row, c.col): c.text for c in table.cells} == {
         (r, c): t for r, row in enumerate(grid) for c, t in enumerate(row)
     }
+
+
+def _cell(row, col, box, lines, col_span=1):
+    from pdfpipe_assets.engines.table_rows import RawCell, TextLine
+
+    text_lines = [TextLine(y, y + 8, [(x, x + 4 * len(w), w) for x, w in words]) for y, words in lines]
+    return RawCell(row, col, 1, col_span, box, text_lines)
+
+
+def test_a_stacked_body_row_is_cut_at_its_baselines():
+    from pdfpipe_assets.engines.table_rows import split_stacked_rows
+
+    header = [_cell(0, 0, (0, 0, 50, 10), [(1, [(1, "State")])]), _cell(0, 1, (50, 0, 99, 10), [(1, [(51, "Count")])])]
+    stub = _cell(1, 0, (0, 10, 50, 60), [(12, [(1, "Maine")]), (24, [(1, "Ohio")]), (36, [(1, "Utah")])])
+    values = _cell(1, 1, (50, 10, 99, 60), [(12, [(51, "13,278")]), (24, [(51, "58,326")]), (36, [(51, "9")])])
+    cells, rows = split_stacked_rows([*header, stub, values], rows=2, header_rows=1)
+    assert rows == 4
+    assert sorted((c.row, c.col, c.text) for c in cells if c.row > 0) == [
+        (1, 0, "Maine"),
+        (1, 1, "13,278"),
+        (2, 0, "Ohio"),
+        (2, 1, "58,326"),
+        (3, 0, "Utah"),
+        (3, 1, "9"),
+    ]
+
+
+def test_wrapped_prose_in_a_row_stays_one_cell():
+    from pdfpipe_assets.engines.table_rows import split_stacked_rows
+
+    a = _cell(0, 0, (0, 0, 50, 40), [(1, [(1, "A policy that")]), (12, [(1, "wraps over lines")])])
+    b = _cell(0, 1, (50, 0, 99, 40), [(1, [(51, "Another long")]), (12, [(51, "description")])])
+    cells, rows = split_stacked_rows([a, b], rows=1, header_rows=0)
+    assert rows == 1 and [c.text for c in cells] == ["A policy that\nwraps over lines", "Another long\ndescription"]
+
+
+def test_a_body_cell_spanning_ruled_columns_is_cut_per_column():
+    from pdfpipe_assets.engines.table_rows import split_spanning_cells
+
+    header = [_cell(0, c, (c * 40, 0, c * 40 + 40, 10), [(1, [(c * 40 + 2, name)])]) for c, name in enumerate("ABC")]
+    row = _cell(1, 0, (0, 10, 120, 20), [(11, [(2, "Austria")]), (11, [(42, "86.2")]), (11, [(82, "13.8")])], 3)
+    section = _cell(2, 0, (0, 20, 120, 30), [(21, [(2, "Race/Ethnicity")])], 3)
+    cells = split_spanning_cells([*header, row, section], cols=3, header_rows=1)
+    assert sorted((c.row, c.col, c.col_span, c.text) for c in cells if c.row > 0) == [
+        (1, 0, 1, "Austria"),
+        (1, 1, 1, "86.2"),
+        (1, 2, 1, "13.8"),
+        (2, 0, 3, "Race/Ethnicity"),
+    ]

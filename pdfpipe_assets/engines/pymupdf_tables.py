@@ -6,6 +6,7 @@ from typing import get_args
 
 from ..contracts import BBox, Cell, Table
 from ..contracts.layout import RegionLabel, html_table, markdown_grid
+from .table_rows import RawCell, TextLine, split_spanning_cells, split_stacked_rows
 
 
 def spans(table) -> list[tuple[int, int, int, int, tuple]]:
@@ -31,15 +32,19 @@ def spans(table) -> list[tuple[int, int, int, int, tuple]]:
     return out
 
 
-def _cell_text(words, box) -> str:
-    """Words whose centre lies in the cell, in line order (Table.extract() mangles numbers)."""
+def cell_lines(words, box) -> list[TextLine]:
+    """Text lines of the words whose centre lies in the cell, in line order (Table.extract()
+    mangles numbers).  ``words`` are PyMuPDF word tuples."""
     x0, y0, x1, y1 = box
     inside = [w for w in words if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
     inside.sort(key=lambda w: (w[5], w[6], w[7]))
-    lines: dict[tuple[int, int], list[str]] = {}
+    lines: dict[tuple[int, int], list] = {}
     for w in inside:
-        lines.setdefault((w[5], w[6]), []).append(w[4])
-    return "\n".join(" ".join(ws) for ws in lines.values())
+        lines.setdefault((w[5], w[6]), []).append(w)
+    return [
+        TextLine(min(w[1] for w in ws), max(w[3] for w in ws), [(w[0], w[2], w[4]) for w in ws])
+        for ws in lines.values()
+    ]
 
 
 LABELS = set(get_args(RegionLabel))
@@ -65,23 +70,26 @@ def tables_of(page, found) -> list[Table]:
     words = page.get_text("words")
     tables = []
     for table in found:
-        cells = [
-            Cell(row=r, col=c, row_span=rs, col_span=cs, bbox=BBox.of(box), text=_cell_text(words, box))
-            for r, c, rs, cs, box in spans(table)
-        ]
-        if not cells:
-            continue
         header_rows = 0 if table.header is None or table.header.external else 1
+        raw = [RawCell(r, c, rs, cs, box, cell_lines(words, box)) for r, c, rs, cs, box in spans(table)]
+        if not raw:
+            continue
+        raw = split_spanning_cells(raw, table.col_count, header_rows)
+        raw, rows = split_stacked_rows(raw, table.row_count, header_rows)
+        cells = [
+            Cell(row=c.row, col=c.col, row_span=c.row_span, col_span=c.col_span, bbox=BBox.of(c.box), text=c.text)
+            for c in raw
+        ]
         tables.append(
             Table(
                 page=page.number + 1,
                 bbox=BBox.of(table.bbox),
-                rows=table.row_count,
+                rows=rows,
                 cols=table.col_count,
                 header_rows=header_rows,
                 cells=cells,
                 # Table.to_markdown() re-extracts every cell: 3 s for a 300-cell table
-                markdown=markdown_grid(cells, table.row_count, table.col_count, header_rows),
+                markdown=markdown_grid(cells, rows, table.col_count, header_rows),
                 html=html_table(cells, header_rows),
             )
         )

@@ -22,12 +22,11 @@ CURRENCY = {"$", "€", "£", "¥", "US$", "C$", "A$"}
 
 
 def _own(cells: list[Cell], axis: str, skip_rows: int = 0) -> set[int]:
-    """Indices of the columns ('col') or rows ('row') that some non-empty cell holds alone
-    (for columns: a cell below the first ``skip_rows`` rows, when there are such cells)."""
-    span = "col_span" if axis == "col" else "row_span"
+    """Indices of the columns ('col') or rows ('row') where some non-empty cell starts (for
+    columns: a cell below the first ``skip_rows`` rows, when there are such cells)."""
     filled = [c for c in cells if c.text.strip()]
     body = [c for c in filled if c.row >= skip_rows] or filled
-    return {getattr(c, axis) for c in body if getattr(c, span) == 1} or {getattr(c, axis) for c in filled}
+    return {getattr(c, axis) for c in body}
 
 
 def _remap(cells: list[Cell], axis: str, kept: set[int]) -> list[Cell]:
