@@ -9,7 +9,7 @@ TESSDATA := /usr/share/tesseract-ocr/5/tessdata
 PY_DIRS := pdfpipe_assets pdfpipe_launcher benchmarks tests
 MAX_LINES := 400
 
-.PHONY: help setup tessdata run test test-fast dev schema bench eval load chaos lint fmt typecheck contracts check clean
+.PHONY: help setup tessdata run test test-fast dev schema bench bench-tables eval load chaos lint fmt typecheck contracts check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench: setup  ## throughput benchmark (QUICK=1: under 5 minutes); last line mach
 
 eval: setup  ## extraction quality against the ground truth beside the corpus PDFs
 	$(BIN)/pdfpipe eval --corpus $(or $(CORPUS),../shared/corpus) $(EVAL_ARGS)
+
+bench-tables: setup  ## ICDAR 2013 table figures: pdfpipe, PyMuPDF find_tables alone, pdfplumber alone
+	$(BIN)/python -m benchmarks.tables_icdar $(TABLES_ARGS)
 
 load: setup  ## 2,000 documents through sensor-launched runs on PostgreSQL
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)

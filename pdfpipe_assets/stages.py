@@ -21,6 +21,7 @@ from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
 from .fusion.citations import captions, link_citations
+from .fusion.furniture import without_running_furniture
 from .fusion.fuse import fuse
 from .fusion.scholarly import nest_headings
 from .fusion.table_structure import normalize_table
@@ -46,7 +47,7 @@ STAGE_FILES = {
     SCHOLARLY: "scholarly.json",
     FUSED: "document.json",
 }
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "3", SCHOLARLY: "2", FUSED: "3"}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "3", SCHOLARLY: "3", FUSED: "3"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 
@@ -282,8 +283,9 @@ def _layout_and_tables(ws: Workspace, pages: list[PageInput]) -> LayoutOutput:
 def run_scholarly(ws: Workspace, key: str) -> StageResult:
     started = time.perf_counter()
     spine = ws.read(key, SPINE, OcrSpine)
+    body = without_running_furniture(spine)  # a page number must not end up inside a reference
     output: ScholarlyOutput = ws.host.call(
-        "scholarly", "extract", Path(ws.source(key).path), spine, pages=len(spine.pages), what="scholarly structure"
+        "scholarly", "extract", Path(ws.source(key).path), body, pages=len(spine.pages), what="scholarly structure"
     )
     result = output.scholarly
     result.headings = nest_headings(result.headings)

@@ -8,6 +8,7 @@ from pdfpipe_assets.defs.checks import page_geometry_agrees
 from pdfpipe_assets.defs.resources import PdfpipeResource
 from pdfpipe_assets.profiles import load_profile
 from pdfpipe_assets.settings import DEFAULT_PROFILE
+from pdfpipe_assets.stages import STAGE_VERSIONS
 
 from .conftest import register
 
@@ -99,5 +100,6 @@ def test_geometry_check_blocks_the_fused_document(workspace, resource, monkeypat
 
 def test_code_version_names_the_engine():
     versions = {a.key.to_user_string(): a.code_versions_by_key[a.key] for a in ALL_ASSETS}
-    assert versions["ocr_spine"].startswith("1:pymupdf-1+2.") and ":auto-1+tesseract-" in versions["ocr_spine"]
-    assert versions["layout_tables"].startswith("2:pymupdf-1+2.")
+    spine, layout = STAGE_VERSIONS["ocr_spine"], STAGE_VERSIONS["layout_tables"]
+    assert versions["ocr_spine"].startswith(f"{spine}:pymupdf-1+2.") and ":auto-1+tesseract-" in versions["ocr_spine"]
+    assert versions["layout_tables"].startswith(f"{layout}:pymupdf-1+2.")

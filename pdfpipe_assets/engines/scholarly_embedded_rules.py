@@ -151,7 +151,55 @@ def _is_heading(line: Line, body: float) -> bool:
         return norm(text) in REFERENCE_TITLES or bool(_NUMBERED.match(text) and len(text.split()) <= 8)
     if norm(text) in REFERENCE_TITLES | {"abstract", "introduction", "conclusion", "conclusions"}:
         return True
+    if _numbered_title(text):
+        return True  # 'I. INTRODUCTION', '4.1. Step 1 (Requirement Initialization)' in the body's font
     return (line.bold or larger) and bool(re.search(r"[A-Za-z]{3}", text)) and not text.endswith(".")
+
+
+def _numbered_title(text: str) -> bool:
+    """A section number, then up to eight words in capitals or title case, no final period (a
+    numbered list item is a sentence)."""
+    numbered = _NUMBERED.match(text)
+    if not numbered or text.endswith(".") or len(text.split()) > 9:
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", numbered.group(2)) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
+
+
+_BARE_NUMBER = re.compile(r"^((?:\d+\.)*\d+\.?|[IVX]+\.?|[A-H]\.)$")
+
+
+def _same_row(left: Line, right: Line) -> bool:
+    middle = (right.bbox.y0 + right.bbox.y1) / 2
+    near = right.bbox.x0 - left.bbox.x1 <= 4 * (left.font_size or 10)
+    return left.bbox.y0 <= middle <= left.bbox.y1 and left.bbox.x1 <= right.bbox.x0 + 1 and near
+
+
+def with_heading_numbers(lines: list[SpineLine]) -> list[SpineLine]:
+    """A bare section number set apart from its title ('I.' beside 'INTRODUCTION', '2' beside
+    'The RTE System') joined with it into one line, so the heading keeps its number."""
+    out: list[SpineLine] = []
+    skip: set[int] = set()
+    for i, (p, ln) in enumerate(lines):
+        if i in skip:
+            continue
+        if _BARE_NUMBER.match(clean(ln.text)):
+            nxt = next(
+                (j for j in range(i + 1, min(i + 4, len(lines))) if lines[j][0] == p and _same_row(ln, lines[j][1])),
+                None,
+            )
+            if nxt is not None:
+                title = lines[nxt][1]
+                box = ln.bbox.union(title.bbox)
+                size = max(ln.font_size or 0, title.font_size or 0) or None
+                merged = title.model_copy(
+                    update={"text": f"{clean(ln.text)} {title.text}", "bbox": box, "font_size": size}
+                )
+                out.append((p, merged))
+                skip.add(nxt)
+                continue
+        out.append((p, ln))
+    return out
 
 
 def _heading(p: int, line: Line) -> Heading:
@@ -211,6 +259,33 @@ def _abstract(lines: list[SpineLine], at: int, body: float) -> Located | None:
     return Located(text=text, anchors=line_anchors(chunk)) if text else None
 
 
+def _implicit_abstract(lines: list[SpineLine], start: int, body: float, authors: list[Author]) -> Located | None:
+    """No 'Abstract' line: the first paragraph between the authors and the first heading, on the
+    first pages (a block of 40 words or more that names no affiliation)."""
+    taken = {(a.page, round(a.bbox.y0)) for author in authors for a in author.anchors}
+    blocks: dict[tuple[int, int], list[SpineLine]] = {}
+    for p, ln in lines[start:]:
+        if p > HEADER_PAGES or _is_heading(ln, body):
+            break
+        blocks.setdefault((p, ln.block), []).append((p, ln))
+    for chunk in blocks.values():
+        text = clean(" ".join(ln.text for _, ln in chunk))
+        if any((p, round(ln.bbox.y0)) in taken for p, ln in chunk) or _AFFILIATION.search(text[:200]):
+            continue
+        if len(text.split()) >= 40:
+            return Located(text=text, anchors=line_anchors(chunk))
+    return None
+
+
+def _numbered_list_start(lines: list[SpineLine]) -> int | None:
+    """No 'References' heading: the line before the last '[1] …' that a '[2] …' follows."""
+    firsts = [i for i, (_, ln) in enumerate(lines) if ln.text.lstrip().startswith("[1]")]
+    for i in reversed(firsts):
+        if i >= len(lines) // 3 and any(ln.text.lstrip().startswith("[2]") for _, ln in lines[i + 1 :]):
+            return i - 1
+    return None
+
+
 def extract_embedded(spine: OcrSpine) -> Scholarly:
     """Header, headings and references from fonts, positions and the 'References' heading."""
     lines = list(spine.all_lines())
@@ -227,9 +302,14 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
     stop = abstract_at if abstract_at is not None and abstract_at > after_title else after_title + 12
     authors = _people(lines[after_title:stop]) if title else []
     abstract = _abstract(lines, abstract_at, body) if abstract_at is not None else None
+    if abstract is None and title:
+        abstract = _implicit_abstract(lines, after_title, body, authors)
     skip = {id(ln) for _, ln in title} | ({id(ln) for _, ln in lines[: abstract_at + 1]} if abstract_at else set())
-    headings = [_heading(p, ln) for p, ln in lines if id(ln) not in skip and _is_heading(ln, body)]
+    candidates = with_heading_numbers([(p, ln) for p, ln in lines if id(ln) not in skip])
+    headings = [_heading(p, ln) for p, ln in candidates if _is_heading(ln, body)]
     ref_at = max((i for i, (_, ln) in enumerate(lines) if _is_reference_heading(ln.text)), default=None)
+    if ref_at is None:
+        ref_at = _numbered_list_start(lines)
     return Scholarly(
         producer="embedded",
         title=Located(text=clean(" ".join(ln.text for _, ln in title)), anchors=line_anchors(title)) if title else None,

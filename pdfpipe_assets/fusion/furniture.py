@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from statistics import median
 
-from ..contracts.spine import Line, SpinePage
+from ..contracts.spine import Line, OcrSpine, SpinePage
 
 BAND = 0.12  # share of the page height at the top and at the bottom
 HEADING_SIZE = 1.4  # a heading is bold or set this much larger than the body (OCR sizes are rough)
@@ -74,3 +74,13 @@ def running_furniture(pages: list[SpinePage]) -> dict[int, str]:
         if bottom and (repeated[("bottom", _signature(bottom))] >= 3 or _PAGE_NUMBER.match(_text(bottom))):
             found.update((id(ln), "page_footer") for ln in bottom)
     return found
+
+
+def without_running_furniture(spine: OcrSpine) -> OcrSpine:
+    """The spine less its running headers, footers and page numbers: what a reader of the body
+    (the scholarly extractor) should see, so that a page number never ends up in a reference."""
+    furniture = running_furniture(spine.pages)
+    if not furniture:
+        return spine
+    pages = [p.model_copy(update={"lines": [ln for ln in p.lines if id(ln) not in furniture]}) for p in spine.pages]
+    return spine.model_copy(update={"pages": pages})

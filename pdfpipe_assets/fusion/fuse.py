@@ -25,6 +25,7 @@ from ..text import starts_caption
 from .clean_text import clean_block_text, join_lines, vocabulary
 from .furniture import running_furniture
 from .reading_order import reading_order
+from .scholarly import without_headings_in_tables
 
 TABLE_OVERLAP = 0.5
 ANCHOR_OVERLAP = 0.5
@@ -86,6 +87,12 @@ def _stacked(upper: Line, lower: Line) -> bool:
     return -upper.bbox.height <= gap <= 1.5 * upper.bbox.height and overlap > 0
 
 
+def _beside(left: Line, right: Line) -> bool:
+    """``right`` continues ``left`` on the same baseline ('I.' then 'INTRODUCTION')."""
+    overlap = min(left.bbox.y1, right.bbox.y1) - max(left.bbox.y0, right.bbox.y0)
+    return overlap >= 0.5 * min(left.bbox.height, right.bbox.height) and right.bbox.x0 >= left.bbox.x1 - 1
+
+
 def _region_of(line: Line, regions: list[Region]) -> int | None:
     """The layout region holding most of the line, if one holds at least half of it."""
     best, share = None, REGION_OVERLAP
@@ -109,8 +116,9 @@ def _groups(lines: list[Line], regions: list[Region], kinds) -> list[tuple[list[
         for run in _runs(group, kinds):
             item = kinds.get(id(run[0]), PLAIN)
             last = out[-1][0] if out else None
-            if last and item != PLAIN and kinds.get(id(last[0]), PLAIN) == item and _stacked(last[-1], run[0]):
-                last.extend(run)  # a title set as two blocks is one block
+            same = last is not None and item != PLAIN and kinds.get(id(last[0]), PLAIN) == item
+            if last is not None and same and (_stacked(last[-1], run[0]) or _beside(last[-1], run[0])):
+                last.extend(run)  # a title set as two blocks, a heading's number and words: one block
             else:
                 out.append((run, region))
     return out
@@ -181,6 +189,7 @@ def fuse(
     scholarly: Scholarly,
     stages: list[StageProvenance],
 ) -> FusedDocument:
+    scholarly = without_headings_in_tables(scholarly, layout)
     kinds = _kinds_by_line(spine, scholarly)
     vocab = vocabulary(ln.text for page in spine.pages for ln in page.lines)
     blocks: list[Block] = []
