@@ -113,3 +113,25 @@ def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch, request
     assert outcomes[keys[0]].ok and not outcomes[keys[1]].ok
     assert "[engine_error] layout and table finding failed: RuntimeError: MuPDF fell over" in outcomes[keys[1]].message
     assert tables[keys[1]] == dg.AssetPartitionStatus.FAILED
+
+
+def test_each_document_shows_its_own_check_status_and_failure(workspace, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
+    keys = register(workspace, "submission_363.pdf", "multicolumn.pdf", "empty.pdf")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", keys)
+        materialize_documents(instance, keys[:2], batch_size=5)  # one range run: the check sees both
+        (run,) = instance.get_runs()
+        evaluations = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        by_partition = {
+            r.event_log_entry.dagster_event.event_specific_data.partition: r.event_log_entry.dagster_event
+            for r in evaluations.records
+        }
+        materialize_documents(instance, keys[2:], batch_size=5)
+        (observed,) = instance.fetch_observations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("source_pdf"), asset_partitions=[keys[2]]), limit=1
+        ).records
+    assert {k for k in by_partition if k} == set(keys[:2])
+    assert all(by_partition[k].event_specific_data.passed for k in keys[:2])
+    metadata = observed.asset_observation.metadata
+    assert metadata["failure_class"].value == "empty" and "empty file" in metadata["failure_message"].value

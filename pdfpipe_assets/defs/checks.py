@@ -15,11 +15,26 @@ from .resources import PdfpipeResource
     description="Page count, size and orientation agree across source_pdf, page_renders and ocr_spine.",
 )
 def page_geometry_agrees(context: dg.AssetCheckExecutionContext, pdfpipe: PdfpipeResource) -> dg.AssetCheckResult:
-    """One result per run: over a batch it passes only when every document agrees.
-    (``ocr_spine`` itself also refuses a document whose stages disagree, so a batch
-    cannot hide one.)"""
+    """One evaluation per document, so each partition shows its own status; the step's result
+    passes only when every document of the batch agrees.  (``ocr_spine`` itself also refuses a
+    document whose stages disagree, so a batch cannot hide one.)"""
     ws = pdfpipe.workspace()
-    problems = [f"{key}: {p}" for key in context.partition_keys for p in s.geometry_problems(ws, key)]
+    keys = context.partition_keys
+    found = {key: s.geometry_problems(ws, key) for key in keys}
+    if len(keys) > 1:  # a range run's result carries no partition: record each document's own
+        for key, mine in found.items():
+            context.op_execution_context.log_event(
+                dg.AssetCheckEvaluation(
+                    asset_key=dg.AssetKey(s.SPINE),
+                    check_name="page_geometry_agrees",
+                    passed=not mine,
+                    metadata={"problems": "\n".join(mine) or "none"},
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    blocking=True,
+                    partition=key,
+                )
+            )
+    problems = [f"{key}: {p}" for key, mine in found.items() for p in mine]
     return dg.AssetCheckResult(
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,

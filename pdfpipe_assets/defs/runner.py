@@ -76,6 +76,14 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
             if shown:
                 shown.document_done(stage, key, outcome.metadata)
     if failed:
+        for key, err in failed.items():  # the failure on the document's own partition page
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=context.asset_key,
+                    partition=key,
+                    metadata={"failure_class": err.failure_class, "failure_message": err.message, "stage": stage},
+                )
+            )
         for key, result in done.items():
             context.log_event(
                 dg.AssetMaterialization(
