@@ -300,6 +300,11 @@ def cmd_dev(args, settings: Settings) -> int:
         apply_profile(instance, args.profile)
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
     argv = [sys.executable, "-m", "dagster", "dev", "-m", "pdfpipe_assets.defs", "-h", args.host, "-p", str(args.port)]
+    # A shell starts background jobs with SIGINT ignored, and `dagster dev` maps SIGTERM onto
+    # SIGINT's handler: both would stay ignored and `kill PID` would do nothing.  With SIGINT
+    # back to default, SIGTERM stops the webserver, the daemon and the code server.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.execvp(argv[0], argv)
 
 
