@@ -91,6 +91,11 @@ def cmd_status(args, settings: Settings) -> int:
     print(f"runs: {st.runs['queued']} queued, {st.runs['started']} running")
     limits = {p["pool"]: "-" if p["limit"] is None else p["limit"] for p in st.pools}
     print("pools: " + ", ".join(f"{p['pool']} {p['active']}/{limits[p['pool']]}" for p in st.pools))
+    for r in st.recent_runs:
+        print(
+            f"run {r['run_id'][:8]} {r['status'].lower()}: {r['documents']} documents, {r['pages']} pages, "
+            f"{r['failed']} failed ({r['failure_classes']}), {r['seconds']} s, {r['pages_per_s']} pages/s"
+        )
     for run in st.stuck_runs:
         print(f"STUCK run {run['run_id']} ({run['job']}): no event for {run['silent_s']} s")
     for holder in st.dead_slot_holders:

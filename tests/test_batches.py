@@ -42,6 +42,10 @@ def test_batch_with_bad_documents_finishes_the_good_ones(workspace, monkeypatch)
     assert "[not_pdf] not a PDF" in outcomes[keys[3]].message
     # one batch run, then follow-ups over the contiguous good ranges, only for missing stages
     assert len(runs) == 1 + 3
+    first = runs[-1].tags  # its summary, as run tags the UI shows
+    assert first["pdfpipe/summary_failed"] == "2" and first["pdfpipe/summary_documents"] == "0"
+    assert sorted(first["pdfpipe/summary_failure_classes"].split(",")) == ["empty:1", "not_pdf:1"]
+    assert sum(int(r.tags["pdfpipe/summary_documents"]) for r in runs) == len(good)
     assert all(workspace.path(k, "fused_document").exists() for k in good)
 
 

@@ -12,6 +12,7 @@ from .checks import page_geometry_agrees
 from .jobs import process_documents
 from .resources import PdfpipeResource, remember
 from .sensors import batch_followup_sensor, inbox_sensor
+from .summary import run_summary_sensor
 
 
 def build_definitions(path: str | None = None, profile: Profile | None = None) -> dg.Definitions:
@@ -26,7 +27,7 @@ def build_definitions(path: str | None = None, profile: Profile | None = None) -
         assets=build_assets(profile),
         asset_checks=[page_geometry_agrees],
         jobs=[process_documents],
-        sensors=[inbox_sensor, batch_followup_sensor],
+        sensors=[inbox_sensor, batch_followup_sensor, run_summary_sensor],
         resources={"pdfpipe": PdfpipeResource(profile_path=resolved)},
         executor=dg.in_process_executor,
     )

@@ -11,6 +11,7 @@ from .followup import failed_documents, followup_tags, plan_followups, run_parti
 from .jobs import process_documents
 from .partitions import documents
 from .resources import PdfpipeResource
+from .summary import tag_run
 
 WILL_RETRY_TAG = "dagster/will_retry"
 
@@ -70,6 +71,7 @@ def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeR
     A run that Dagster's run retries will re-run (a crashed run: ``dagster/will_retry``) is
     left to them: two repairs of one run would materialize its documents twice."""
     run = context.dagster_run
+    tag_run(context.instance, run.run_id)  # its summary: documents, pages, failures by class
     if run.tags.get(WILL_RETRY_TAG) == "true":
         return
     keys = run_partition_keys(run, context.instance)

@@ -13,6 +13,7 @@ from .followup import failed_documents
 from .liveness import ACTIVE, dead_holders, wedged_pools
 from .partitions import documents, stage_status
 from .pools import pool_states
+from .summary import recent_summaries
 
 RECENT_FAILED_RUNS = 200
 
@@ -28,6 +29,7 @@ class Status:
     failed: list[dict] = field(default_factory=list)
     dead_slot_holders: list[dict] = field(default_factory=list)  # runs that hold slots while dead
     wedged_pools: dict[str, list[str]] = field(default_factory=dict)  # pool -> the dead runs holding all of it
+    recent_runs: list[dict] = field(default_factory=list)  # newest summarized runs (run tags)
     inbox_refused: int = 0
     inbox_refused_newest: list[dict] = field(default_factory=list)
 
@@ -109,4 +111,5 @@ def collect(
         stuck_runs=_stuck(instance, stuck_after_s),
         failure_classes=dict(classes.most_common()),
         failed=failed,
+        recent_runs=recent_summaries(instance),
     )
