@@ -47,7 +47,7 @@ STAGE_FILES = {
     SCHOLARLY: "scholarly.json",
     FUSED: "document.json",
 }
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "3", SCHOLARLY: "3", FUSED: "3"}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "3", SCHOLARLY: "4", FUSED: "4"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 

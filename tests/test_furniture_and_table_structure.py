@@ -125,3 +125,28 @@ def test_a_body_cell_spanning_ruled_columns_is_cut_per_column():
         (1, 2, 1, "13.8"),
         (2, 0, 3, "Race/Ethnicity"),
     ]
+
+
+def test_a_drop_cap_joins_the_first_line_of_its_paragraph():
+    from pdfpipe_assets.fusion.drop_caps import attach_drop_caps
+
+    cap = Line(text="T", bbox=BBox.of((50, 100, 70, 130)), confidence=1, source="text_layer", block=0, words=[])
+    first = _line("he first line of the paragraph.", 72, 101)
+    rest = [_line("Its second line.", 72, 113), _line("Its third line, under the cap.", 50, 137)]
+    lines, joined = attach_drop_caps([*rest, cap, first])
+    assert [ln.text for ln in lines] == [
+        "Its second line.",
+        "Its third line, under the cap.",
+        "The first line of the paragraph.",
+    ]
+    assert joined[0][1] is first and joined[0][0].bbox.x0 == 50
+    assert attach_drop_caps(rest) == (rest, [])  # no cap: nothing changes
+
+
+def test_the_title_is_never_furniture_even_in_a_header_band():
+    from pdfpipe_assets.contracts import Region
+    from pdfpipe_assets.fusion.fuse import _furniture
+
+    header = Region(page=1, bbox=BBox.of((0, 0, 600, 60)), label="page-header")
+    assert _furniture("page_header", header) and _furniture("text", header)
+    assert not _furniture("title", header) and not _furniture("author", header)

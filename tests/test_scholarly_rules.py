@@ -76,3 +76,16 @@ def test_numbered_headings_in_body_font_and_no_table_cells_as_headings(workspace
     assert headings[:2] == [("I", "I. INTRODUCTION"), ("II", "II. RELATED AREA AND LITERATURE STUDY")]
     assert ("4.1", "4.1. Step 1 (Requirement Initialization)") in headings
     assert not {"Requirement related", "Description", "Total"} & {text for _, text in headings}  # table cells
+
+
+def test_references_end_where_the_next_section_begins():
+    body = [_line(f"Paragraph line {i} of the body.", 100 + 12 * i, 0) for i in range(10)]
+    refs = [_line("References", 80, 1, size=12, bold=True)]
+    refs += [
+        _line(f"[{i}] A. Author. A title of paper {i}. Journal, 20{10 + i}.", 100 + 14 * i, 1 + i) for i in range(1, 4)
+    ]
+    refs += [_line("Appendix A Proofs", 200, 9, size=12, bold=True), _line("We prove the lemma here.", 220, 10)]
+    found = extract_embedded(_spine(body, refs))
+    assert [r.label for r in found.references] == ["[1]", "[2]", "[3]"]
+    assert "lemma" not in found.references[-1].text and "Appendix" not in found.references[-1].text
+    assert "Appendix A Proofs" in [h.text for h in found.headings]

@@ -210,8 +210,19 @@ def _heading(p: int, line: Line) -> Heading:
     return Heading(text=text, number=number, level=level, anchors=[Anchor(page=p, bbox=line.bbox)])
 
 
-def _references(lines: list[SpineLine], start: int) -> list[Reference]:
-    body = lines[start + 1 :]
+def _reference_lines(lines: list[SpineLine], start: int, body_size: float) -> list[SpineLine]:
+    """The lines after the references heading, up to the next section (an appendix): a
+    heading that is not itself an entry."""
+    out = []
+    for p, ln in lines[start + 1 :]:
+        if _is_heading(ln, body_size) and not _LABEL.match(ln.text) and not _is_reference_heading(ln.text):
+            break
+        out.append((p, ln))
+    return out
+
+
+def _references(lines: list[SpineLine], start: int, body_size: float = 0.0) -> list[Reference]:
+    body = _reference_lines(lines, start, body_size) if body_size else lines[start + 1 :]
     entries: list[list[SpineLine]] = []
     labelled = sum(1 for _, ln in body if _LABEL.match(ln.text)) >= 2
     last_block = None
@@ -316,7 +327,7 @@ def extract_embedded(spine: OcrSpine) -> Scholarly:
         authors=authors,
         abstract=abstract,
         headings=headings,
-        references=_references(lines, ref_at) if ref_at is not None else [],
+        references=_references(lines, ref_at, body) if ref_at is not None else [],
     )
 
 

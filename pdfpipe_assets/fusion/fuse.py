@@ -23,6 +23,7 @@ from ..contracts.layout import FURNITURE
 from ..contracts.spine import Line, SpinePage
 from ..text import starts_caption
 from .clean_text import clean_block_text, join_lines, vocabulary
+from .drop_caps import attach_drop_caps
 from .furniture import running_furniture
 from .reading_order import reading_order
 from .scholarly import without_headings_in_tables
@@ -133,6 +134,17 @@ def _kind(text: str, region: Region | None, scholarly_kind: str) -> str:
     return kind
 
 
+SCHOLARLY_KINDS = ("title", "author", "affiliation", "abstract", "section_header", "reference")
+
+
+def _furniture(kind: str, region: Region | None) -> bool:
+    """Running header, footer or page number; never the title or another scholarly item that
+    the layout model put in the page's margin band."""
+    if kind in SCHOLARLY_KINDS:
+        return False
+    return bool(region and region.label in FURNITURE) or kind in ("page_header", "page_footer")
+
+
 def _page_blocks(
     page: SpinePage, regions: list[Region], tables: list[Table], kinds, engines, vocab: set[str]
 ) -> list[Block]:
@@ -140,6 +152,8 @@ def _page_blocks(
     Lines inside a found table are replaced by the table; text is cleaned (``clean_text``)."""
     text_engine, table_engine = engines
     lines = [ln for ln in page.lines if not any(ln.bbox.overlap_of(t.bbox) >= TABLE_OVERLAP for t in tables)]
+    lines, joined = attach_drop_caps(lines)
+    kinds = {**kinds, **{id(new): kinds[id(old)] for new, old in joined if id(old) in kinds}}
     blocks = []
     for run, region in _groups(lines, regions, kinds):
         text, unreadable = clean_block_text(join_lines([ln.text for ln in run], vocab))
@@ -151,7 +165,7 @@ def _page_blocks(
                 bbox=union_all(ln.bbox for ln in run),
                 kind=kind,
                 layout_label=region.label if region else None,
-                furniture=bool(region and region.label in FURNITURE) or kind in ("page_header", "page_footer"),
+                furniture=_furniture(kind, region),
                 text=text,
                 unreadable_glyphs=unreadable,
                 source_stage="ocr_spine",
