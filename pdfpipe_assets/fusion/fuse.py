@@ -134,13 +134,13 @@ def _kind(text: str, region: Region | None, scholarly_kind: str) -> str:
     return kind
 
 
-SCHOLARLY_KINDS = ("title", "author", "affiliation", "abstract", "section_header", "reference")
+HEADER_KINDS = ("title", "author", "affiliation", "abstract")  # a 'heading' in a footer band is furniture
 
 
 def _furniture(kind: str, region: Region | None) -> bool:
-    """Running header, footer or page number; never the title or another scholarly item that
+    """Running header, footer or page number; never the title, an author or the abstract that
     the layout model put in the page's margin band."""
-    if kind in SCHOLARLY_KINDS:
+    if kind in HEADER_KINDS:
         return False
     return bool(region and region.label in FURNITURE) or kind in ("page_header", "page_footer")
 
