@@ -150,3 +150,16 @@ def test_the_title_is_never_furniture_even_in_a_header_band():
     header = Region(page=1, bbox=BBox.of((0, 0, 600, 60)), label="page-header")
     assert _furniture("page_header", header) and _furniture("text", header)
     assert not _furniture("title", header) and not _furniture("author", header)
+
+
+def test_reading_order_reads_one_column_top_down_and_two_columns_left_first():
+    from pdfpipe_assets.fusion.reading_order import reading_order
+
+    one_column = [
+        BBox.of((50, 100, 250, 120)),  # a short left-aligned line
+        BBox.of((260, 130, 340, 145)),  # a narrow heading, centred (its middle is the page's)
+        BBox.of((50, 150, 250, 170)),
+    ]
+    assert reading_order(one_column, 600) == [0, 1, 2]
+    two_columns = [BBox.of((320, 100, 550, 300)), BBox.of((50, 100, 280, 300)), BBox.of((50, 320, 280, 400))]
+    assert reading_order(two_columns, 600) == [1, 2, 0]

@@ -7,12 +7,19 @@ from ..contracts import BBox
 MIDLINE_MARGIN = 0.05  # a block reaching this far past the middle on both sides spans the columns
 
 
+def _side_by_side(boxes: list[BBox], left: list[int], right: list[int]) -> bool:
+    """Some block of the left half shares height with some block of the right half: columns."""
+    return any(min(boxes[a].y1, boxes[b].y1) - max(boxes[a].y0, boxes[b].y0) > 0 for a in left for b in right)
+
+
 def reading_order(boxes: list[BBox], page_width: float) -> list[int]:
     """Indices of ``boxes`` in reading order.
 
     Blocks that cross the middle of the page (a title, a full-width paragraph) cut the page
     into horizontal bands; inside a band, the other blocks are read column by column, left
-    column first.  A one-column page is all cuts, so it reads top to bottom.
+    column first, when the two halves hold blocks side by side, else top to bottom (a narrow
+    centred heading, a short line: one column).  A one-column page is all cuts, so it reads
+    top to bottom.
     """
     if not boxes:
         return []
@@ -34,7 +41,10 @@ def reading_order(boxes: list[BBox], page_width: float) -> list[int]:
         right = sorted(
             (i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 >= mid), key=lambda i: (boxes[i].y0, boxes[i].x0)
         )
-        order.extend(left + right)
+        if _side_by_side(boxes, left, right):
+            order.extend(left + right)
+        else:  # nothing in one half sits beside anything in the other: one column, top down
+            order.extend(sorted(left + right, key=lambda i: (boxes[i].y0, boxes[i].x0)))
         if cut is not None:
             order.append(cut)
             top = (boxes[cut].y0 + boxes[cut].y1) / 2
