@@ -10,6 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .cli_show import cmd_show
 from .settings import PROJECT_ROOT, Settings
 
 SAMPLES = PROJECT_ROOT / "samples"
@@ -137,51 +138,6 @@ def cmd_resume(args, settings: Settings) -> int:
         print(f"FAIL  {o.key}  {o.message}")
     print(f"{len(outcomes) - len(failed)} documents completed, {len(failed)} failed")
     return 1 if failed else 0
-
-
-def cmd_show(args, settings: Settings) -> int:
-    """One document: its summary, per-stage status and engines, failure, paths; or Markdown."""
-    from .contracts import FusedDocument
-    from .contracts.fused import StageProvenance
-    from .defs.operations import get_instance
-    from .defs.partitions import stage_status
-    from .defs.status import collect
-    from .fusion.markdown import to_markdown
-    from .stages import FUSED, RECORD, STAGE_FILES, STAGES
-
-    fused = settings.stage_dir(args.key, FUSED) / STAGE_FILES[FUSED]
-    doc = FusedDocument.model_validate_json(fused.read_text()) if fused.exists() else None
-    if args.md:
-        if doc is None:
-            print(f"pdfpipe: {args.key} has no fused document", file=sys.stderr)
-            return 1
-        print(to_markdown(doc), end="")
-        return 0
-    with get_instance(settings, args.profile) as instance:
-        if args.key not in instance.get_dynamic_partitions("documents"):
-            print(f"pdfpipe: no document {args.key}", file=sys.stderr)
-            return 1
-        status = stage_status(instance, [args.key], STAGES)
-        failed = [f for f in collect(instance).failed if f["key"] == args.key]
-    print(args.key)
-    if doc is not None:
-        info = doc.document
-        print(f"  title:   {doc.scholarly.title.text if doc.scholarly.title else '-'}")
-        print(f"  authors: {', '.join(a.name for a in doc.scholarly.authors) or '-'}")
-        print(
-            f"  file:    {info.file_name}, {info.page_count} pages, {len(doc.blocks)} blocks, {len(doc.tables)} tables"
-        )
-    for stage in STAGES:
-        record = settings.stage_dir(args.key, stage) / RECORD
-        engine = StageProvenance.model_validate_json(record.read_text()) if record.exists() else None
-        state = status[stage].get(args.key)
-        label = state.value.lower() if state else "missing"
-        used = f"{engine.engine} {engine.engine_version}, {engine.seconds:.2f} s" if engine else ""
-        print(f"  {stage:18} {label:12} {used}")
-    for item in failed:
-        print(f"  FAILED in {item['stage']}: [{item['class']}] {item['message']}")
-    print(f"  outputs: {settings.documents_dir / args.key}")
-    return 0
 
 
 def cmd_export(args, settings: Settings) -> int:
@@ -332,9 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("resume", help="materialize exactly what is missing or failed (all, or KEYs)")
     p.add_argument("keys", nargs="*")
     p.set_defaults(fn=cmd_resume)
-    p = sub.add_parser("show", help="one document: summary, stages, engines, failure; --md: as Markdown")
+    p = sub.add_parser("show", help="one document: summary, stages, engines, failure; --md, --overlay PAGE")
     p.add_argument("key")
     p.add_argument("--md", action="store_true", help="print the document as Markdown")
+    p.add_argument("--overlay", type=int, metavar="PAGE", help="write a PNG of PAGE with the blocks drawn on it")
+    p.add_argument("--out", help="the overlay's file (default: <key>-p<PAGE>.png here)")
     p.set_defaults(fn=cmd_show)
     p = sub.add_parser("export", help="write <key>.json for every materialized document")
     p.add_argument("--out", required=True)

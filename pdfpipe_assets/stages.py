@@ -23,6 +23,7 @@ from .fusion.checks import page_geometry_problems
 from .fusion.citations import captions, link_citations
 from .fusion.furniture import without_running_furniture
 from .fusion.fuse import fuse
+from .fusion.markdown import to_markdown
 from .fusion.scholarly import nest_headings
 from .fusion.table_structure import normalize_table
 from .fusion.text_quality import usable_counts
@@ -47,6 +48,7 @@ STAGE_FILES = {
     SCHOLARLY: "scholarly.json",
     FUSED: "document.json",
 }
+PREVIEW_CHARS = 1500  # of the first page's Markdown, in the fused document's metadata
 STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "3", SCHOLARLY: "4", FUSED: "4"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
@@ -334,7 +336,11 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
             "blocks": len(doc.blocks),
             "tables": len(doc.tables),
             "block_kinds": _tally(b.kind for b in doc.blocks),
+            "title": doc.scholarly.title.text if doc.scholarly.title else "",
+            "references": len(doc.scholarly.references),
+            "ocr_pages": sum(p.text_source == "ocr" for p in doc.pages),
             "path": str(ws.path(key, FUSED)),
+            "preview": to_markdown(doc, pages={1})[:PREVIEW_CHARS],
             "seconds": seconds,
         }
     )

@@ -35,8 +35,15 @@ def _attempt(ws: Workspace, stage: str, key: str) -> StageResult | DocumentError
 
 
 def document_metadata(ws: Workspace, stage: str, result: StageResult) -> dict:
+    """The stage's figures for one document; its path as a path and its preview as Markdown,
+    which the UI renders."""
     engine = ws.engine_info(stage)
-    return {**result.metadata, "engine": engine.name, "engine_version": engine.version}
+    metadata = {**result.metadata, "engine": engine.name, "engine_version": engine.version}
+    if "path" in metadata:
+        metadata["path"] = dg.MetadataValue.path(metadata["path"])
+    if "preview" in metadata:
+        metadata["preview"] = dg.MetadataValue.md(metadata["preview"] or "(no text)")
+    return metadata
 
 
 def _failure(stage: str, failed: dict[str, DocumentError]) -> dg.Failure:
