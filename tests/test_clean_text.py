@@ -47,6 +47,7 @@ def test_vocabulary_leaves_out_broken_halves():
 
 def test_quotes_and_replacement_characters():
     assert clean_line_text("''quoted'' and ``this''") == '"quoted" and "this"'
+    assert clean_line_text("x = '' or f('')") == "x = '' or f('')"  # code's empty strings stay
     assert clean_block_text("x \ufffd\ufffd y") == ("x y", 2)
 
 

@@ -8,7 +8,8 @@ Rules, each general, applied to every block's text whatever engine produced its 
   writes it hyphenated elsewhere, it is part of a compound (``state-of-`` / ``the-art``), its
   first part is one letter (``X-ray``) or both parts are words of the document
   (``cross-platform``) and the joined form appears nowhere;
-- two apostrophes or two backticks drawn for a double quote become ``"``;
+- two backticks or two apostrophes opening a word, or two apostrophes closing one, drawn for
+  a double quote, become ``"`` (an empty string in code, ``x = ''``, stays);
 - U+FFFD (a glyph the font maps to no character) is never printed: it is dropped and counted.
 """
 
@@ -40,7 +41,8 @@ REPLACEMENT = "\ufffd"
 HYPHENS = "-\u2010\u00ad"
 _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
 _BROKEN = re.compile(r"([^\W\d_]+(?:[-\u2010][^\W\d_]+)*)[-\u2010\u00ad]$")
-_QUOTES = re.compile(r"''|``")
+# ``quoted'' or ''quoted'': opening before a word, closing after one; not code's x = '' or f('')
+_QUOTES = re.compile(r"``(?=\w)|(?:^|(?<=[\s(\[]))''(?=\w)|(?<=[\w.,;:!?])''")
 
 
 def _compose(letter: str, accent: str) -> str:
