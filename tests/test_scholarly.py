@@ -148,7 +148,12 @@ def test_author_year_citations_link_to_their_reference(workspace):
     key, _ = _spine(workspace, "MullenJSSv18i03.pdf")
     run_scholarly(workspace, key)
     result = workspace.read(key, SCHOLARLY, Scholarly)
-    assert len(result.references) > 50 and all(r.label is None for r in result.references)
+    # 17 entries set with a hanging indent, and nothing of the appendix that follows them
+    assert len(result.references) == 17 and all(r.label is None for r in result.references)
+    assert (
+        result.references[0].text.startswith("Bates DM, DebRoy S (2003)") and "In K Hornik" in result.references[0].text
+    )
+    assert not any("appendix" in r.text.lower() for r in result.references)
     linked = {c.marker: [result.references[i].text for i in c.references] for c in result.citations}
     assert any(
         m.endswith("Lozier (2002)") and t[0].startswith("van Stokkum IHM, Lozier RH (2002)") for m, t in linked.items()

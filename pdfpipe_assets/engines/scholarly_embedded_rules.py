@@ -221,13 +221,33 @@ def _reference_lines(lines: list[SpineLine], start: int, body_size: float) -> li
     return out
 
 
+HANG = 2.0  # points: a line this far right of its column's left edge continues an entry
+
+
+def _hanging_starts(body: list[SpineLine]) -> list[bool] | None:
+    """Entry starts of an unlabelled list set with a hanging indent (first line at the column's
+    edge, the rest indented), or None when the list has no such indent."""
+    edges = []
+    for p, ln in body:
+        near = [o.bbox.x0 for q, o in body if q == p and abs(o.bbox.x0 - ln.bbox.x0) <= 30]
+        edges.append(ln.bbox.x0 <= min(near) + HANG)
+    indented = edges.count(False)
+    return edges if 0.15 * len(edges) <= indented <= 0.85 * len(edges) else None
+
+
 def _references(lines: list[SpineLine], start: int, body_size: float = 0.0) -> list[Reference]:
     body = _reference_lines(lines, start, body_size) if body_size else lines[start + 1 :]
     entries: list[list[SpineLine]] = []
     labelled = sum(1 for _, ln in body if _LABEL.match(ln.text)) >= 2
+    hanging = None if labelled else _hanging_starts(body)
     last_block = None
-    for p, ln in body:
-        new = _LABEL.match(ln.text) if labelled else (p, ln.block) != last_block
+    for i, (p, ln) in enumerate(body):
+        if labelled:
+            new = bool(_LABEL.match(ln.text))
+        elif hanging is not None:
+            new = hanging[i]
+        else:
+            new = (p, ln.block) != last_block
         if new or not entries:
             entries.append([])
         entries[-1].append((p, ln))
