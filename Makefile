@@ -19,7 +19,7 @@ $(BIN)/activate:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install -q -e '.[test,postgres,dev]'
+	$(BIN)/pip install -q -e '.[test,postgres,dev,bench]'
 	touch $@
 
 # Tesseract's English and orientation data from Debian, when missing (needs root or sudo);

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -27,6 +27,7 @@ from pdfpipe_assets.catalog.inbox import SETTLE_S
 from pdfpipe_assets.settings import PROJECT_ROOT, Settings
 
 from .harness import QUICK_MAX_PAGES, corpus_files, dagster_daemon, distinct_copies, drop_and_wait
+from .plot import write_plot
 from .sampling import Figures, Sampler
 
 PROJECTIONS = (6_600, 500_000)
@@ -46,6 +47,7 @@ class Result:
     busiest: str = ""  # the second with most runnable threads, and who held them
     cpu: str = ""  # CPU seconds by kind of process
     engine_cpu_s: float = 0.0  # CPU seconds of the budget workers, where the engines run
+    timeline: list[tuple[float, int]] = field(default_factory=list)  # (s since start, runnable threads)
 
     @property
     def pages_per_s(self) -> float:
@@ -108,6 +110,7 @@ def run_bare(files: list[Path], root: Path, cores: int) -> Result:
         busiest=sampler.busiest_second(),
         cpu=sampler.cpu_by_role(),
         engine_cpu_s=sampler.cpu_of("budget worker"),
+        timeline=sampler.timeline(),
     )
 
 
@@ -170,6 +173,7 @@ def run_pdfpipe(
         busiest=sampler.busiest_second(report.first_start, report.last_end),
         cpu=sampler.cpu_by_role(),
         engine_cpu_s=sampler.cpu_of("budget worker"),
+        timeline=sampler.timeline(report.first_start, report.last_end),
     )
 
 
@@ -278,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-default-launcher", action="store_true", help="leave out batched runs with Dagster's default launcher"
     )
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--plot", default=str(PROJECT_ROOT / "docs" / "bench.png"), help="where to write the plot")
     parser.add_argument("--keep", action="store_true", help="keep the instances and outputs (path printed)")
     args = parser.parse_args(argv)
 
@@ -323,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(default)
         print()
         print(table(results, bare, cores))
+        print(f"plot: {write_plot(results, cores, Path(args.plot))}")
         if args.sensor_files:
             tick = sensor_tick(root, args.sensor_files)
             print(f"inbox_sensor tick registering {args.sensor_files:,} new PDFs: {tick:.1f} s (limit 60 s)")

@@ -71,6 +71,11 @@ class Sampler:
         parts = ", ".join(f"{role} {n:.1f}" for role, n in sorted(roles.items(), key=lambda kv: -kv[1]) if n >= 0.05)
         return f"{mean:.1f} in the second ending {at:.0f} s in: {parts}"
 
+    def timeline(self, start: float = 0.0, end: float = float("inf")) -> list[tuple[float, int]]:
+        """(seconds since the window's first sample, runnable threads) for a plot."""
+        window = [s for s in self.samples if start <= s[0] <= end]
+        return [(s[0] - window[0][0], s[2]) for s in window] if window else []
+
     def figures(self, start: float = 0.0, end: float = float("inf")) -> Figures:
         """The figures of the samples inside a window of time."""
         window = [s for s in self.samples if start <= s[0] <= end]
