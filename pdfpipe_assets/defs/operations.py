@@ -201,7 +201,7 @@ def materialize_documents(
 def _run_one(instance: dg.DagsterInstance, queue: list[Batch], failures: dict[str, str], batch_size: int) -> None:
     batch = queue.pop(0)
     result = execute_batch(instance, batch, {SOURCE_TAG: "cli", PID_TAG: str(os.getpid())})
-    tag_run(instance, result.run_id)
+    tag_run(instance, result.run_id, result.all_events)
     failed = failed_documents(result.all_events)
     failures.update({k: f"[{cls}] {msg}" for k, (cls, msg) in failed.items()})
     if not result.success:

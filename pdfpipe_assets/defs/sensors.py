@@ -11,7 +11,7 @@ from .followup import failed_documents, followup_tags, plan_followups, run_parti
 from .jobs import process_documents
 from .partitions import documents
 from .resources import PdfpipeResource
-from .summary import tag_run
+from .summary import run_events, tag_run
 
 WILL_RETRY_TAG = "dagster/will_retry"
 
@@ -71,14 +71,14 @@ def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeR
     A run that Dagster's run retries will re-run (a crashed run: ``dagster/will_retry``) is
     left to them: two repairs of one run would materialize its documents twice."""
     run = context.dagster_run
-    tag_run(context.instance, run.run_id)  # its summary: documents, pages, failures by class
+    events = run_events(context.instance, run.run_id)
+    tag_run(context.instance, run.run_id, events)  # its summary: documents, pages, failures by class
     if run.tags.get(WILL_RETRY_TAG) == "true":
         return
     keys = run_partition_keys(run, context.instance)
     if len(keys) < 2:
         return  # a one-document run has nobody else to finish
-    records = context.instance.all_logs(run.run_id)
-    failed = failed_documents(r.dagster_event for r in records if r.dagster_event)
+    failed = failed_documents(events)
     size = pdfpipe.workspace().profile.batch_size
     for batch in plan_followups(context.instance, keys, failed, size):
         tags = followup_tags(run, batch)

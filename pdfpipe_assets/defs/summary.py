@@ -16,12 +16,14 @@ from .followup import failed_documents
 from .jobs import process_documents
 
 PREFIX = "pdfpipe/summary_"
-SUMMARY_TAGS = ("documents", "pages", "failed", "failure_classes", "seconds", "pages_per_s")
 
 
-def summarize(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+def run_events(instance: dg.DagsterInstance, run_id: str) -> list[dg.DagsterEvent]:
+    return [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
+
+
+def summarize(instance: dg.DagsterInstance, run_id: str, events: list[dg.DagsterEvent]) -> dict[str, str]:
     """The summary tags of one run, from its events."""
-    events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
     materialized = [e for e in events if e.is_step_materialization]
     fused = {e.partition for e in materialized if e.asset_key == dg.AssetKey(FUSED)}
     pages: dict[str | None, int] = {}
@@ -45,8 +47,9 @@ def summarize(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
     return {PREFIX + k: v for k, v in summary.items()}
 
 
-def tag_run(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
-    tags = summarize(instance, run_id)
+def tag_run(instance: dg.DagsterInstance, run_id: str, events: list[dg.DagsterEvent] | None = None) -> dict[str, str]:
+    """Add the run's summary tags; ``events``: the run's events when the caller has them."""
+    tags = summarize(instance, run_id, run_events(instance, run_id) if events is None else events)
     instance.add_run_tags(run_id, tags)
     return tags
 
