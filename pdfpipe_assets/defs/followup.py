@@ -39,9 +39,12 @@ def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list
     return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
 
 
-def missing_stages(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, tuple[str, ...]]:
-    """key -> stages not yet materialized for it (empty tuples dropped)."""
-    status = stage_status(instance, keys, STAGES)
+def missing_stages(
+    instance: dg.DagsterInstance, keys: list[str], status: dict[str, dict[str, dg.AssetPartitionStatus]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """key -> stages not yet materialized for it (empty tuples dropped); ``status``: the keys'
+    ``stage_status`` when the caller has it already."""
+    status = status if status is not None else stage_status(instance, keys, STAGES)
     work = {}
     for key in keys:
         need = tuple(s for s in STAGES if status[s].get(key) != dg.AssetPartitionStatus.MATERIALIZED)
@@ -58,7 +61,7 @@ def plan_followups(
     good = [k for k in keys if k not in failed]
     status = stage_status(instance, good, STAGES)
     busy = {k for k in good if any(s.get(k) == dg.AssetPartitionStatus.IN_PROGRESS for s in status.values())}
-    work = missing_stages(instance, [k for k in good if k not in busy])
+    work = missing_stages(instance, [k for k in good if k not in busy], status)
     return contiguous_batches(instance.get_dynamic_partitions(documents.name), work, batch_size)
 
 
