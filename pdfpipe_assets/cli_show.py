@@ -10,11 +10,10 @@ from .settings import Settings
 
 
 def _overlay(args, settings: Settings, doc) -> int:
-    from .contracts import SourceInfo
     from .overlay import draw_overlay
-    from .stages import SOURCE, STAGE_FILES
+    from .stages import Workspace
 
-    source = SourceInfo.model_validate_json((settings.stage_dir(args.key, SOURCE) / STAGE_FILES[SOURCE]).read_text())
+    source = Workspace(settings, args.profile).source(args.key)
     out = Path(args.out or f"{args.key}-p{args.overlay}.png")
     try:
         draw_overlay(Path(source.path), doc, args.overlay, out)
@@ -31,7 +30,7 @@ def cmd_show(args, settings: Settings) -> int:
     from .contracts.fused import StageProvenance
     from .defs.operations import get_instance
     from .defs.partitions import stage_status
-    from .defs.status import collect
+    from .defs.status import document_failure
     from .fusion.markdown import to_markdown
     from .stages import FUSED, RECORD, STAGE_FILES, STAGES
 
@@ -50,7 +49,7 @@ def cmd_show(args, settings: Settings) -> int:
             print(f"pdfpipe: no document {args.key}", file=sys.stderr)
             return 1
         status = stage_status(instance, [args.key], STAGES)
-        failed = [f for f in collect(instance).failed if f["key"] == args.key]
+        failed = document_failure(instance, args.key)
     print(args.key)
     if doc is not None:
         info = doc.document

@@ -77,6 +77,23 @@ def _stuck(instance: dg.DagsterInstance, threshold_s: float) -> list[dict]:
     return stuck
 
 
+SKIPPED = ("skipped", "a step before it failed for another document of its batch; `pdfpipe resume` finishes it")
+
+
+def _failed(instance: dg.DagsterInstance, failed_at: dict[str, str]) -> list[dict]:
+    """key, first failed stage, failure class and message of each failed document."""
+    reasons = _failure_reasons(instance) if failed_at else {}
+    return [
+        {"key": k, "stage": stage, "class": reasons.get(k, SKIPPED)[0], "message": reasons.get(k, SKIPPED)[1]}
+        for k, stage in failed_at.items()
+    ]
+
+
+def document_failure(instance: dg.DagsterInstance, key: str) -> list[dict]:
+    """One document's failure, as ``collect`` lists it, without counting the whole corpus."""
+    return _failed(instance, _stage_counts(instance, [key])[1])
+
+
 def collect(
     instance: dg.DagsterInstance,
     stuck_after_s: float = 900,
@@ -85,12 +102,7 @@ def collect(
 ) -> Status:
     keys = instance.get_dynamic_partitions(documents.name)
     counts, failed_at = _stage_counts(instance, keys)
-    reasons = _failure_reasons(instance) if failed_at else {}
-    skipped = ("skipped", "a step before it failed for another document of its batch; `pdfpipe resume` finishes it")
-    failed = [
-        {"key": k, "stage": stage, "class": reasons.get(k, skipped)[0], "message": reasons.get(k, skipped)[1]}
-        for k, stage in failed_at.items()
-    ]
+    failed = _failed(instance, failed_at)
     classes = Counter(item["class"] for item in failed)
     runs = {
         status.value.lower(): instance.get_runs_count(dg.RunsFilter(statuses=[status]))
