@@ -227,9 +227,12 @@ HANG = 2.0  # points: a line this far right of its column's left edge continues 
 def _hanging_starts(body: list[SpineLine]) -> list[bool] | None:
     """Entry starts of an unlabelled list set with a hanging indent (first line at the column's
     edge, the rest indented), or None when the list has no such indent."""
+    lefts: dict[int, list[float]] = {}  # page -> the x0 of its lines
+    for p, ln in body:
+        lefts.setdefault(p, []).append(ln.bbox.x0)
     edges = []
     for p, ln in body:
-        near = [o.bbox.x0 for q, o in body if q == p and abs(o.bbox.x0 - ln.bbox.x0) <= 30]
+        near = [x for x in lefts[p] if abs(x - ln.bbox.x0) <= 30]
         edges.append(ln.bbox.x0 <= min(near) + HANG)
     indented = edges.count(False)
     return edges if 0.15 * len(edges) <= indented <= 0.85 * len(edges) else None

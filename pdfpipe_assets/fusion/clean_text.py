@@ -151,7 +151,7 @@ def join_lines(lines: list[str], vocab: Set[str] = frozenset()) -> str:
         if not out:
             out = line
             continue
-        broken = _BROKEN.search(out)
+        broken = _BROKEN.search(out, out.rfind(" ") + 1)  # the last word only, not the whole text
         if broken and out[-1] == "\u00ad":
             out = out[:-1] + line
         elif broken:

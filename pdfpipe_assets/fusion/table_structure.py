@@ -35,7 +35,7 @@ def _remap(cells: list[Cell], axis: str, kept: set[int]) -> list[Cell]:
     span = "col_span" if axis == "col" else "row_span"
     order = sorted(kept)
     index = {old: new for new, old in enumerate(order)}
-    out: list[Cell] = []
+    out: dict[tuple[int, int], Cell] = {}  # by (row, col): insertion order is the cells' order
     for c in cells:
         start, n = getattr(c, axis), getattr(c, span)
         covered = [index[i] for i in range(start, start + n) if i in index]
@@ -45,12 +45,12 @@ def _remap(cells: list[Cell], axis: str, kept: set[int]) -> list[Cell]:
             middle = start + (n - 1) / 2
             covered = [index[min(order, key=lambda k: (abs(k - middle), -k))]]
         moved = c.model_copy(update={axis: covered[0], span: covered[-1] - covered[0] + 1})
-        same = next((o for o in out if (o.row, o.col) == (moved.row, moved.col)), None)
+        same = out.get((moved.row, moved.col))
         if same is None:
-            out.append(moved)
+            out[(moved.row, moved.col)] = moved
         elif moved.text.strip():
-            out[out.index(same)] = same.model_copy(update={"text": f"{same.text} {moved.text}".strip()})
-    return out
+            out[(moved.row, moved.col)] = same.model_copy(update={"text": f"{same.text} {moved.text}".strip()})
+    return list(out.values())
 
 
 def _merge_signs(cells: list[Cell], cols: int, header: int) -> list[Cell]:
@@ -65,14 +65,16 @@ def _merge_signs(cells: list[Cell], cols: int, header: int) -> list[Cell]:
             step = -1
         else:
             continue
-        at = {(c.row, c.col): c for c in cells}
-        for c in [c for c in cells if c.col == col and c.row >= header and c.text.strip()]:
-            other = at.get((c.row, col + step))
-            if other is None:
+        at = {(c.row, c.col): i for i, c in enumerate(cells)}
+        for i in [i for i, c in enumerate(cells) if c.col == col and c.row >= header and c.text.strip()]:
+            sign = cells[i]
+            j = at.get((sign.row, col + step))
+            if j is None:
                 continue
-            joined = c.text.strip() + other.text.strip() if step == 1 else other.text.strip() + c.text.strip()
-            cells[cells.index(other)] = other.model_copy(update={"text": joined})
-            cells[cells.index(c)] = c.model_copy(update={"text": ""})
+            other = cells[j]
+            joined = sign.text.strip() + other.text.strip() if step == 1 else other.text.strip() + sign.text.strip()
+            cells[j] = other.model_copy(update={"text": joined})
+            cells[i] = sign.model_copy(update={"text": ""})
     return cells
 
 
