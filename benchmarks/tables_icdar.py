@@ -17,6 +17,7 @@ import argparse
 import os
 import time
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 from pdfpipe_assets.contracts import BBox, Cell, FusedDocument, Table
@@ -29,13 +30,18 @@ COUNTS = ("tables_found", "tables_detected", "tables_truth", "relations_correct"
 COUNTS += ("relations_truth", "shape_exact", "shape_truth")
 
 
-def _pdfpipe_tables(pdf: Path, pages: list[PageInput]) -> list[Table]:
+@cache
+def _layout_engine():
     from pdfpipe_assets.engines.registry import make_engine
-    from pdfpipe_assets.fusion.table_structure import normalize_table
     from pdfpipe_assets.profiles import load_profile
 
-    engine = make_engine("layout", load_profile().engine("layout"))
-    return [normalize_table(t) for _, found in engine.detect_with_tables(pages) for t in found]
+    return make_engine("layout", load_profile().engine("layout"))
+
+
+def _pdfpipe_tables(pdf: Path, pages: list[PageInput]) -> list[Table]:
+    from pdfpipe_assets.fusion.table_structure import normalize_table
+
+    return [normalize_table(t) for _, found in _layout_engine().detect_with_tables(pages) for t in found]
 
 
 def _pymupdf_tables(pdf: Path, pages: list[PageInput]) -> list[Table]:
@@ -99,10 +105,10 @@ def score(corpus: Path, finder: str) -> tuple[Counter, float]:
     for structure in sorted(corpus.glob("*.icdar2013-str.xml")):
         stem = structure.name[: -len(".icdar2013-str.xml")]
         pdf, regions = corpus / f"{stem}.pdf", corpus / f"{stem}.icdar2013-reg.xml"
-        pages = [PageInput(pdf, n + 1) for n in range(len(_document(pdf, []).pages))]
-        scores = score_icdar(
-            regions if regions.exists() else None, structure, _document(pdf, FINDERS[finder](pdf, pages))
-        )
+        empty = _document(pdf, [])  # the pages' sizes, opened once
+        pages = [PageInput(pdf, p.number) for p in empty.pages]
+        found = empty.model_copy(update={"tables": FINDERS[finder](pdf, pages)})
+        scores = score_icdar(regions if regions.exists() else None, structure, found)
         totals.update({k: scores.get(f"icdar_{k}", 0) for k in COUNTS})
     return totals, time.perf_counter() - started
 

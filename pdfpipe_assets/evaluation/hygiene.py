@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 
 from ..contracts import FusedDocument
+from ..fusion.clean_text import SPACING_ACCENTS
 
-ACCENTS = "\u00b4\u02ca\u02cb\u00a8\u02c6\u02dc\u02c7\u00b8\u02da\u02d8\u02dd\u00af\u02d9\u02db"
+ACCENTS = "".join(SPACING_ACCENTS)  # the spacing accents that clean text composes
 _HYPHEN_BREAK = re.compile(r"[^\W\d_]- (?!(?:and|or|to|nor)\b)[a-z]")
 _ACCENT = re.compile(rf"[{ACCENTS}](?=[^\W\d_])|(?<=[^\W\d_])[{ACCENTS}]")
 _GLUED = re.compile(r"[^\W\d_]{25,}")
