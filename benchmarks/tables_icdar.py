@@ -24,6 +24,7 @@ from pdfpipe_assets.contracts import BBox, Cell, FusedDocument, Table
 from pdfpipe_assets.contracts.fused import FusedPage
 from pdfpipe_assets.engines.base import PageInput
 from pdfpipe_assets.evaluation.icdar2013 import score_icdar
+from pdfpipe_assets.evaluation.metrics import f1_counts
 from pdfpipe_assets.settings import PROJECT_ROOT
 
 COUNTS = ("tables_found", "tables_detected", "tables_truth", "relations_correct", "relations_found")
@@ -94,11 +95,6 @@ def _document(pdf: Path, tables: list[Table]) -> FusedDocument:
     return FusedDocument.model_construct(pages=pages, tables=tables)
 
 
-def _f1(correct: int, found: int, truth: int) -> float:
-    p, r = correct / max(1, found), correct / max(1, truth)
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
 def score(corpus: Path, finder: str) -> tuple[Counter, float]:
     totals: Counter = Counter()
     started = time.perf_counter()
@@ -126,8 +122,8 @@ def main() -> None:
         documents = len(list(args.corpus.glob("*.icdar2013-str.xml")))
         print(
             f"| {finder} | {documents} | {t['tables_truth']} "
-            f"| {_f1(t['tables_found'], t['tables_detected'], t['tables_truth']):.3f} "
-            f"| {_f1(t['relations_correct'], t['relations_found'], t['relations_truth']):.3f} "
+            f"| {f1_counts(t['tables_found'], t['tables_detected'], t['tables_truth'])[2]:.3f} "
+            f"| {f1_counts(t['relations_correct'], t['relations_found'], t['relations_truth'])[2]:.3f} "
             f"| {t['shape_exact'] / max(1, t['shape_truth']):.3f} | {seconds:.0f} |",
             flush=True,
         )

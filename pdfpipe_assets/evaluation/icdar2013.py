@@ -130,13 +130,11 @@ def score_icdar(reg: Path | None, struct: Path | None, doc: FusedDocument) -> di
             want = [b for p, b in truth if p == page]
             got = [t.bbox for t in doc.tables if t.page == page]
             pairs += len(metrics.match_boxes(want, got))
-        p = pairs / len(doc.tables) if doc.tables else (1.0 if not truth else 0.0)
-        r = pairs / len(truth) if truth else 1.0
         scores |= {
             "icdar_tables_truth": len(truth),
             "icdar_tables_found": pairs,
             "icdar_tables_detected": len(doc.tables),
-            "icdar_detection_f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "icdar_detection_f1": metrics.f1_counts(pairs, len(doc.tables), len(truth))[2],
         }
     if struct:
         want = sum((relations(t) for t in load_structure(struct)), Counter())

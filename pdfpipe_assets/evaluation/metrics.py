@@ -43,12 +43,16 @@ def word_recall(truth: str, got: str) -> float:
     return sum(min(n, have[w]) for w, n in want.items()) / total if total else 1.0
 
 
+def f1_counts(correct: int, found: int, truth: int) -> tuple[float, float, float]:
+    """(precision, recall, F1) from counts: nothing found is precise only when nothing was to be."""
+    p = correct / found if found else (1.0 if not truth else 0.0)
+    r = correct / truth if truth else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
 def f1(truth: Counter, got: Counter) -> tuple[float, float, float]:
     """(precision, recall, F1) of two multisets."""
-    hit = sum((truth & got).values())
-    p = hit / sum(got.values()) if got else (1.0 if not truth else 0.0)
-    r = hit / sum(truth.values()) if truth else 1.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    return f1_counts(sum((truth & got).values()), sum(got.values()), sum(truth.values()))
 
 
 def iou(a: BBox, b: BBox) -> float:

@@ -127,13 +127,11 @@ def totals(results: list[DocumentScore]) -> dict:
     out["olmocr_passed_non_math"] = out["olmocr_passed"] - sums.get("olmocr_passed_math", 0)
     out["olmocr_tests_non_math"] = out["olmocr_tests"] - sums.get("olmocr_tests_math", 0)
     if sums.get("icdar_tables_truth"):
-        p = sums["icdar_tables_found"] / max(1, sums["icdar_tables_detected"])
-        r = sums["icdar_tables_found"] / sums["icdar_tables_truth"]
-        out["icdar_detection_f1_pooled"] = 2 * p * r / (p + r) if p + r else 0.0
+        counts = (sums["icdar_tables_found"], sums["icdar_tables_detected"], sums["icdar_tables_truth"])
+        out["icdar_detection_f1_pooled"] = metrics.f1_counts(*counts)[2]
     if sums.get("icdar_relations_truth"):
-        p = sums["icdar_relations_correct"] / max(1, sums["icdar_relations_found"])
-        r = sums["icdar_relations_correct"] / sums["icdar_relations_truth"]
-        out["icdar_adjacency_f1_pooled"] = 2 * p * r / (p + r) if p + r else 0.0
+        counts = (sums["icdar_relations_correct"], sums["icdar_relations_found"], sums["icdar_relations_truth"])
+        out["icdar_adjacency_f1_pooled"] = metrics.f1_counts(*counts)[2]
     if sums.get("icdar_shape_truth"):
         out["icdar_shape_exact_share"] = sums["icdar_shape_exact"] / sums["icdar_shape_truth"]
     return out
