@@ -13,7 +13,11 @@ def needs_ocr(text_lines: list[Line]) -> tuple[bool, str]:
 
 
 def _cleaned(line: Line, side: str) -> Line:
+    """The line with its text and words cleaned; the same object when cleaning changes nothing
+    (most lines: no copy on the text layer's hot path)."""
     text = clean_line_text(line.text, side)
+    if text == line.text:  # words are pieces of the line: a clean line has clean words
+        return line
     words = [w.model_copy(update={"text": clean_line_text(w.text, side)}) for w in line.words]
     return line.model_copy(update={"text": text, "words": words})
 
