@@ -10,6 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .cli_corpus import add_parsers, print_catalog_report
 from .cli_show import cmd_show
 from .settings import PROJECT_ROOT, Settings
 
@@ -40,7 +41,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def cmd_run(args, settings: Settings) -> int:
     from .defs.liveness import free_dead_slots
-    from .defs.operations import get_instance, materialize_documents, register
+    from .defs.operations import get_instance, materialize_catalog, materialize_documents, register
     from .defs.plan import plan_work
     from .defs.pools import apply_profile
     from .defs.watchdog import describe
@@ -60,6 +61,7 @@ def cmd_run(args, settings: Settings) -> int:
             )
         print(f"materializing {len(work)} documents through Dagster (instance: {os.environ['DAGSTER_HOME']})")
         outcomes = materialize_documents(instance, list(work), args.profile.batch_size, work)
+        catalog = materialize_catalog(instance)
     failed = 0
     for o in outcomes:
         if o.ok:
@@ -71,6 +73,8 @@ def cmd_run(args, settings: Settings) -> int:
     for key, why in skipped.items():
         print(f"SKIP  {key}  {why}")
     print(f"{len(outcomes) - failed} documents materialized, {failed} failed, {len(skipped)} skipped")
+    if catalog:
+        print_catalog_report(catalog)
     return 1 if failed else 0
 
 
@@ -119,7 +123,7 @@ def cmd_status(args, settings: Settings) -> int:
 def cmd_resume(args, settings: Settings) -> int:
     from .defs.followup import missing_stages
     from .defs.liveness import free_dead_slots
-    from .defs.operations import get_instance, materialize_documents, sweep_if_idle
+    from .defs.operations import get_instance, materialize_catalog, materialize_documents, sweep_if_idle
     from .defs.partitions import documents
     from .defs.watchdog import describe
 
@@ -133,20 +137,14 @@ def cmd_resume(args, settings: Settings) -> int:
         work = missing_stages(instance, keys)
         print(f"{len(work)} of {len(keys)} documents have missing or failed stages")
         outcomes = materialize_documents(instance, list(work), args.profile.batch_size, work)
+        catalog = materialize_catalog(instance)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         print(f"FAIL  {o.key}  {o.message}")
     print(f"{len(outcomes) - len(failed)} documents completed, {len(failed)} failed")
+    if catalog:
+        print_catalog_report(catalog)
     return 1 if failed else 0
-
-
-def cmd_export(args, settings: Settings) -> int:
-    from .defs.operations import export, get_instance
-
-    with get_instance(settings) as instance:
-        written = export(instance, settings, Path(args.out))
-    print(f"wrote {len(written)} documents to {args.out}")
-    return 0
 
 
 def cmd_schema(args, settings: Settings) -> int:
@@ -294,9 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--overlay", type=int, metavar="PAGE", help="write a PNG of PAGE with the blocks drawn on it")
     p.add_argument("--out", help="the overlay's file (default: <key>-p<PAGE>.png here)")
     p.set_defaults(fn=cmd_show)
-    p = sub.add_parser("export", help="write <key>.json for every materialized document")
-    p.add_argument("--out", required=True)
-    p.set_defaults(fn=cmd_export)
+    add_parsers(sub)  # catalog, search, export
     p = sub.add_parser("schema", help="write (or --check) the committed JSON Schema")
     p.add_argument("--check", action="store_true")
     p.set_defaults(fn=cmd_schema)

@@ -26,6 +26,7 @@ ASSET_ENGINE = {
     "layout_tables": "layout",
     "grobid_alignment": "scholarly",
     "fused_document": None,
+    "embeddings": "embeddings",
 }
 FUSION_POOL = "cpu"
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -36,6 +37,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "layout": {"kind": "pymupdf"},
     "tables": {"kind": "pymupdf"},
     "scholarly": {"kind": "embedded"},
+    "embeddings": {"kind": "wordllama"},
 }
 
 
@@ -98,6 +100,7 @@ class Profile(BaseModel):
     threads_per_worker: int = Field(1, description="OpenMP/BLAS/onnxruntime threads per engine process")
     batch_size: int = Field(8, description="documents per run, at most")
     budget: Budget = Budget()
+    chunk_chars: int = Field(1500, description="search chunks are at most this many characters")
     engines: Engines = Field(default_factory=Engines)
 
     def engine(self, stage: str) -> EngineOptions:

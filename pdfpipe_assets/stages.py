@@ -5,21 +5,19 @@ These know nothing of Dagster; the assets, the CLI and the benchmark's bare loop
 
 from __future__ import annotations
 
-import hashlib
+import io
 import time
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-from .catalog import Registry
-from .contracts import LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo, SpineFrames
+from .contracts import FusedDocument, LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo, SpineFrames
+from .contracts.chunks import DocumentChunks
 from .contracts.fused import StageProvenance
 from .engines.base import EngineInfo, LayoutTableEngine, PageInput, ScholarlyOutput
-from .engines.registry import engine_class
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
+from .fusion.chunks import build_chunks
 from .fusion.citations import captions, link_citations
 from .fusion.furniture import without_running_furniture
 from .fusion.fuse import fuse
@@ -29,106 +27,26 @@ from .fusion.table_structure import normalize_table
 from .fusion.text_quality import usable_counts
 from .hosting import EngineHost
 from .profiles import Profile
-from .settings import Settings
 from .storage import read_model, staged_dir, write_bytes, write_model
-
-SOURCE, RENDERS, SPINE, LAYOUT, SCHOLARLY, FUSED = (
-    "source_pdf",
-    "page_renders",
-    "ocr_spine",
-    "layout_tables",
-    "grobid_alignment",
-    "fused_document",
+from .workspace import (  # noqa: F401 - the stage names and the workspace are this module's API too
+    ASSET_STAGES,
+    EMBEDDINGS,
+    FUSED,
+    FUSION,
+    LAYOUT,
+    PREVIEW_CHARS,
+    RECORD,
+    RENDERS,
+    SCHOLARLY,
+    SOURCE,
+    SPINE,
+    STAGE_FILES,
+    STAGE_VERSIONS,
+    VECTORS,
+    StageResult,
+    Workspace,
+    options_digest,
 )
-STAGE_FILES = {
-    SOURCE: "source.json",
-    RENDERS: "pages.json",
-    SPINE: "spine.json",
-    LAYOUT: "layout.json",
-    SCHOLARLY: "scholarly.json",
-    FUSED: "document.json",
-}
-PREVIEW_CHARS = 1500  # of the first page's Markdown, in the fused document's metadata
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "2", LAYOUT: "3", SCHOLARLY: "4", FUSED: "4"}
-RECORD = "_stage.json"
-FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
-
-
-@dataclass
-class StageResult:
-    metadata: dict = field(default_factory=dict)
-
-
-# The engine stages whose engines each asset runs (its code version names them all).
-ASSET_STAGES = {
-    SOURCE: ("source",),
-    RENDERS: ("render",),
-    SPINE: ("text_layer", "ocr"),
-    LAYOUT: ("layout", "tables"),
-    SCHOLARLY: ("scholarly",),
-    FUSED: (),
-}
-
-
-@dataclass
-class Workspace:
-    """Everything a stage needs: where data lives, the registry, the profile, the engines."""
-
-    settings: Settings
-    profile: Profile
-    entries: dict = field(default_factory=dict)  # registry entries fetched ahead for a batch
-
-    def prefetch(self, keys: list[str]) -> None:
-        """Read a batch's registry entries in one go (``source_pdf`` of a batched run)."""
-        self.entries.update(self.registry.get_many([k for k in keys if k not in self.entries]))
-
-    def entry(self, key: str):
-        return self.entries.get(key) or self.registry.get(key)
-
-    @cached_property
-    def registry(self) -> Registry:
-        return Registry(self.settings.registry_path)
-
-    @cached_property
-    def host(self) -> EngineHost:
-        return EngineHost(self.profile)
-
-    def engine_info(self, stage: str) -> EngineInfo:
-        """The engines an asset ran, as recorded in its provenance and metadata."""
-        if stage == FUSED:
-            return FUSION
-        infos = [self.host.engine(s).info for s in ASSET_STAGES[stage]]
-        if len(infos) == 1 or infos[0] == infos[-1]:
-            return infos[0]
-        return EngineInfo("+".join(i.name for i in infos), "+".join(i.version for i in infos))
-
-    def code_version(self, stage: str) -> str:
-        """The stage's version and its declared engines' kinds, versions and options: the same on
-        every machine with the same packages (nothing here probes for model data)."""
-        engines = [
-            f"{(o := self.profile.engine(s)).kind}-{engine_class(s, o.kind).version()}-{options_digest(o)}"
-            for s in ASSET_STAGES[stage]
-        ]
-        return ":".join([STAGE_VERSIONS[stage], *engines]) if engines else f"{STAGE_VERSIONS[stage]}:{FUSION.label}"
-
-    def path(self, key: str, stage: str) -> Path:
-        return self.settings.stage_dir(key, stage) / STAGE_FILES[stage]
-
-    def read(self, key: str, stage: str, model):
-        path = self.path(key, stage)
-        if not path.exists():
-            raise DocumentError("missing_input", f"{stage} has not been materialized for {key}")
-        return read_model(path, model)
-
-    def source(self, key: str) -> SourceInfo:
-        """What ``source_pdf`` recorded, the PDF's path included (no registry round trip)."""
-        return self.read(key, SOURCE, SourceInfo)
-
-
-def options_digest(options) -> str:
-    """8 hex digits of the options that shape an engine's output (not where it is hosted)."""
-    text = options.model_dump_json(exclude={"pool", "isolation"})
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _record(folder: Path, stage: str, started: float, engine: EngineInfo) -> float:
@@ -346,6 +264,29 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
     )
 
 
+def run_embeddings(ws: Workspace, key: str) -> StageResult:
+    """Section-aware chunks of the fused document and one vector per chunk."""
+    import numpy as np
+
+    started = time.perf_counter()
+    doc = ws.read(key, FUSED, FusedDocument)
+    chunks = build_chunks(doc, ws.profile.chunk_chars)
+    texts = [" > ".join([*c.section, c.text]) if c.section else c.text for c in chunks]
+    vectors = ws.host.call("embeddings", "embed", texts, pages=len(doc.pages), what="embedding")
+    if vectors.shape[0] != len(chunks):
+        raise DocumentError("engine_error", f"embeddings returned {vectors.shape[0]} vectors for {len(chunks)} chunks")
+    engine = ws.host.engine("embeddings")
+    dimension = int(vectors.shape[1]) if len(chunks) else int(getattr(engine.options, "dim", 0))
+    out = DocumentChunks(key=key, model=engine.model_name(), dimension=dimension, chunks=chunks)
+    buffer = io.BytesIO()
+    np.save(buffer, vectors.astype(np.float32, copy=False))
+    with staged_dir(ws.settings.stage_dir(key, EMBEDDINGS)) as tmp:
+        write_model(tmp / STAGE_FILES[EMBEDDINGS], out)
+        write_bytes(tmp / VECTORS, buffer.getvalue())
+        seconds = _record(tmp, EMBEDDINGS, started, ws.engine_info(EMBEDDINGS))
+    return StageResult({"chunks": len(chunks), "model": out.model, "dimension": dimension, "seconds": seconds})
+
+
 STAGES = {
     SOURCE: run_source,
     RENDERS: run_renders,
@@ -353,6 +294,7 @@ STAGES = {
     LAYOUT: run_layout,
     SCHOLARLY: run_scholarly,
     FUSED: run_fuse,
+    EMBEDDINGS: run_embeddings,
 }
 
 

@@ -81,7 +81,7 @@ def test_run_redoes_what_a_changed_engine_made_stale(data_dir, tmp_path, monkeyp
         same, skipped = plan_work(instance, Workspace(settings, load_profile()), keys)
         stale, _ = plan_work(instance, Workspace(settings, fast), keys)
     assert same == {} and list(skipped) == keys
-    assert stale == {keys[0]: ("layout_tables", "fused_document")}
+    assert stale == {keys[0]: ("layout_tables", "fused_document", "embeddings")}
 
 
 def test_schema_check_passes_on_the_committed_schema(capsys):

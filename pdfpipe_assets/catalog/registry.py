@@ -6,14 +6,13 @@ write at a time, so every call opens a short connection and retries while locked
 
 from __future__ import annotations
 
-import random
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..keys import document_key, sha256_of
+from .connect import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -49,21 +48,9 @@ class Registry:
 
     @contextmanager
     def _connect(self, read_only: bool = False):
-        import duckdb
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         read_only = read_only and self.path.exists()  # a new registry is created, with its tables
-        deadline = time.monotonic() + LOCK_RETRY_S
-        while True:
-            try:
-                con = duckdb.connect(
-                    str(self.path), read_only=read_only, config={"threads": 1}
-                )  # tiny queries: DuckDB would start a thread per core for each connection
-                break
-            except duckdb.IOException as exc:  # another process holds the write lock
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05 + random.random() * 0.1)
+        # tiny queries: DuckDB would start a thread per core for each connection
+        con = connect(self.path, read_only=read_only, config={"threads": 1}, retry_s=LOCK_RETRY_S)
         try:
             if not read_only:
                 con.execute(SCHEMA)

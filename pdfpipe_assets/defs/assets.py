@@ -22,6 +22,7 @@ STAGES = [  # (stage, upstream stages, description)
     (s.LAYOUT, [s.SOURCE, s.SPINE], "Labelled layout regions; tables with cells, spans, Markdown, HTML."),
     (s.SCHOLARLY, [s.SPINE], "Title, authors, abstract, headings, references."),
     (s.FUSED, [s.SOURCE, s.SPINE, s.LAYOUT, s.SCHOLARLY], "The fused JSON document."),
+    (s.EMBEDDINGS, [s.FUSED], "Section-aware search chunks of the fused document, one vector each."),
 ]
 
 

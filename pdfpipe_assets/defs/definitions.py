@@ -8,6 +8,7 @@ from ..engines.threads import cap_threads
 from ..profiles import Profile, load_profile, profile_path
 from . import claim_wait
 from .assets import build_assets
+from .catalog import catalog_sensor, corpus_catalog, update_catalog_job
 from .checks import page_geometry_agrees
 from .jobs import process_documents
 from .resources import PdfpipeResource, remember
@@ -24,10 +25,10 @@ def build_definitions(path: str | None = None, profile: Profile | None = None) -
     profile = profile or load_profile(resolved)
     remember(resolved, profile)
     return dg.Definitions(
-        assets=build_assets(profile),
+        assets=[*build_assets(profile), corpus_catalog],
         asset_checks=[page_geometry_agrees],
-        jobs=[process_documents],
-        sensors=[inbox_sensor, batch_followup_sensor, run_summary_sensor],
+        jobs=[process_documents, update_catalog_job],
+        sensors=[inbox_sensor, batch_followup_sensor, run_summary_sensor, catalog_sensor],
         resources={"pdfpipe": PdfpipeResource(profile_path=resolved)},
         executor=dg.in_process_executor,
     )

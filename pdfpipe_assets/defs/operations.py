@@ -1,7 +1,6 @@
 """What the ``pdfpipe`` command does with the Dagster instance: register, run, export."""
 
 import os
-import shutil
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -228,16 +227,14 @@ def materialized_fused(instance: dg.DagsterInstance) -> list[str]:
     return sorted(instance.get_materialized_partitions(dg.AssetKey(FUSED)))
 
 
-def export(instance: dg.DagsterInstance, settings: Settings, out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for key in materialized_fused(instance):
-        src = settings.stage_dir(key, FUSED) / STAGE_FILES[FUSED]
-        if src.exists():
-            dst = out / f"{key}.json"
-            shutil.copyfile(src, dst)
-            written.append(dst)
-    return written
+def materialize_catalog(instance: dg.DagsterInstance) -> dict | None:
+    """One in-process run of ``update_catalog``; the catalog's metadata, or None if it failed."""
+    job = code_location().resolve_job_def("update_catalog")
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+    if not result.success:
+        return None
+    (materialization,) = result.asset_materializations_for_node("corpus_catalog")
+    return {k: v.value for k, v in materialization.metadata.items()}
 
 
 @dataclass

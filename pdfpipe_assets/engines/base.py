@@ -157,6 +157,15 @@ class ScholarlyEngine(Protocol):
     def extract(self, path: Path, spine: OcrSpine) -> ScholarlyOutput: ...
 
 
+@runtime_checkable
+class EmbeddingEngine(Protocol):
+    """Texts in, one unit-length float32 vector per text out (an ``(n, dim)`` numpy array)."""
+
+    def model_name(self) -> str: ...
+
+    def embed(self, texts: list[str]): ...
+
+
 INTERFACES: dict[str, type] = {
     "source": SourceEngine,
     "render": RenderEngine,
@@ -165,4 +174,5 @@ INTERFACES: dict[str, type] = {
     "layout": LayoutEngine,
     "tables": TableEngine,
     "scholarly": ScholarlyEngine,
+    "embeddings": EmbeddingEngine,
 }

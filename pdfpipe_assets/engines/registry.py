@@ -32,6 +32,11 @@ REGISTRY: dict[str, dict[str, str]] = {
         "embedded": f"{_E}.scholarly_embedded:EmbeddedScholarly",
         "grobid": f"{_E}.scholarly_grobid:GrobidScholarly",
     },
+    "embeddings": {
+        "wordllama": f"{_E}.embed_wordllama:WordLlamaEmbeddings",
+        "sentence-transformers": f"{_E}.embed_sentence_transformers:SentenceTransformersEmbeddings",
+        "openai": f"{_E}.embed_openai:OpenAIEmbeddings",
+    },
 }
 STAGES = tuple(REGISTRY)
 

@@ -1,0 +1,139 @@
+"""Hybrid search over the catalog's chunks: BM25 plus vector similarity, fused by reciprocal rank.
+
+Every hit is a chunk, so it points to a document, a section, pages and boxes on those pages.
+Vectors are unit length, so the inner product is the cosine similarity; the scan is exact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from . import segments
+
+RRF_K = 60  # the usual reciprocal-rank constant
+CANDIDATES = 50  # per ranking, before fusion
+MODES = ("hybrid", "bm25", "vector")
+
+
+@dataclass
+class Filters:
+    year: str | None = None  # "2009" or "2005-2010"
+    author: str | None = None  # a part of any author's name
+    title: str | None = None  # words that must all appear in the title
+
+    def sql(self) -> tuple[str, dict]:
+        where, params = ["TRUE"], {}
+        if self.year:
+            low, _, high = self.year.partition("-")
+            where.append("d.year BETWEEN $y0 AND $y1")
+            params |= {"y0": int(low), "y1": int(high or low)}
+        if self.author:
+            where.append("array_to_string(d.authors, '; ') ILIKE $author")
+            params["author"] = f"%{self.author}%"
+        for i, word in enumerate((self.title or "").split()):
+            where.append(f"d.title ILIKE $t{i}")
+            params[f"t{i}"] = f"%{word}%"
+        return " AND ".join(where), params
+
+
+@dataclass
+class Hit:
+    key: str
+    title: str | None
+    file_name: str
+    page: int
+    section: list[str]
+    snippet: str
+    score: float
+    chunk_id: int
+    ranks: dict[str, int] = field(default_factory=dict)  # rank in each ranking that found it
+    anchors: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def vector_ranking(con, vector, model: str, limit: int, where: str, params: dict) -> list[tuple[int, float]]:
+    sql = (
+        "SELECT c.chunk_id, list_inner_product(c.embedding, $v::FLOAT[]) AS score FROM chunks c "
+        f"JOIN documents d ON d.key = c.key WHERE c.model = $model AND ({where}) ORDER BY score DESC LIMIT $k"
+    )
+    rows = con.execute(sql, {"v": [float(x) for x in vector], "model": model, "k": limit, **params}).fetchall()
+    return [(int(i), float(s)) for i, s in rows]
+
+
+def fuse_rankings(rankings: dict[str, list[tuple[int, float]]], k: int = RRF_K) -> list[tuple[int, float, dict]]:
+    """Reciprocal rank fusion: each chunk scores the sum of 1/(k + rank) over the rankings."""
+    scores: dict[int, float] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    for name, ranking in rankings.items():
+        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+            ranks.setdefault(chunk_id, {})[name] = rank
+    return sorted(((c, s, ranks[c]) for c, s in scores.items()), key=lambda t: -t[1])
+
+
+def snippet(text: str, query: str, width: int = 220) -> str:
+    """The part of ``text`` around the first query word it contains."""
+    flat = " ".join(text.split())
+    words = [w for w in re.findall(r"\w{3,}", query.lower())]
+    at = min((i for w in words if (i := flat.lower().find(w)) >= 0), default=0)
+    start = max(0, at - width // 3)
+    piece = flat[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+def catalog_model(con) -> str | None:
+    row = con.execute("SELECT model FROM chunks GROUP BY model ORDER BY count(*) DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def search(
+    con,
+    query: str,
+    k: int = 10,
+    mode: str = "hybrid",
+    filters: Filters | None = None,
+    embed: Callable[[str], object] | None = None,
+) -> list[Hit]:
+    """The ``k`` best chunks for ``query``; ``embed`` turns the query into a vector of the
+    catalog's model (without it, or in ``bm25`` mode, ranking is BM25 alone)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}; modes: {', '.join(MODES)}")
+    where, params = (filters or Filters()).sql()
+    rankings: dict[str, list[tuple[int, float]]] = {}
+    if mode in ("hybrid", "bm25"):
+        rankings["bm25"] = segments.bm25(con, query, CANDIDATES, where, params)
+    model = catalog_model(con)
+    if mode in ("hybrid", "vector") and embed is not None and model:
+        rankings["vector"] = vector_ranking(con, embed(query), model, CANDIDATES, where, params)
+    fused = fuse_rankings(rankings)[:k]
+    if not fused:
+        return []
+    ids = [c for c, _, _ in fused]
+    rows = con.execute(
+        "SELECT c.chunk_id, c.key, d.title, d.file_name, c.pages, c.section, c.text, c.anchors FROM chunks c "
+        "JOIN documents d ON d.key = c.key WHERE c.chunk_id IN (SELECT unnest($ids))",
+        {"ids": ids},
+    ).fetchall()
+    info = {r[0]: r for r in rows}
+    hits = []
+    for chunk_id, score, ranks in fused:
+        _, key, title, file_name, pages, section, text, anchors = info[chunk_id]
+        hits.append(
+            Hit(
+                key=key,
+                title=title,
+                file_name=file_name,
+                page=pages[0] if pages else 0,
+                section=list(section),
+                snippet=snippet(text, query),
+                score=round(score, 5),
+                chunk_id=chunk_id,
+                ranks=ranks,
+                anchors=[dict(a) for a in anchors],
+            )
+        )
+    return hits

@@ -1,0 +1,129 @@
+"""The ``corpus_catalog`` asset: the DuckDB catalog, updated with the documents that changed.
+
+Its cursor is the event storage id of the last document change it loaded, kept inside the
+catalog in the same transaction as the rows.  An update reads only the materializations of
+``embeddings`` (a converted document) and the failure observations of the document stages
+recorded after that id: nothing is rescanned.  ``catalog_sensor`` requests an update when
+documents changed; ``pdfpipe catalog --rebuild`` empties it and reloads everything.
+"""
+
+import dagster as dg
+
+from ..catalog.corpus import Change, CorpusCatalog
+from ..stages import EMBEDDINGS, FUSED, STAGES, Workspace
+from .resources import PdfpipeResource
+
+CATALOG_ASSET = "corpus_catalog"
+PAGE = 10_000
+
+
+def catalog_of(ws: Workspace) -> CorpusCatalog:
+    return CorpusCatalog(ws.settings.data_dir / "catalog.duckdb")
+
+
+def _fetch(fetch, key: str, after: int) -> list:
+    """Every record of ``key`` after storage id ``after``, oldest first, page by page."""
+    records, cursor = [], None
+    while True:
+        result = fetch(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(key), after_storage_id=after),
+            limit=PAGE,
+            cursor=cursor,
+            ascending=True,
+        )
+        records.extend(result.records)
+        if not result.has_more:
+            return records
+        cursor = result.cursor
+
+
+def changes_since(instance: dg.DagsterInstance, ws: Workspace, after: int) -> tuple[list[Change], int]:
+    """The documents whose state changed after storage id ``after`` (converted or failed), in
+    event order, and the storage id to resume from."""
+    events: list[tuple[int, str, tuple[str, str] | None]] = []
+    for record in _fetch(instance.fetch_materializations, EMBEDDINGS, after):
+        events.append((record.storage_id, record.partition_key, None))
+    for stage in STAGES:
+        for record in _fetch(instance.fetch_observations, stage, after):
+            meta = record.asset_observation.metadata if record.asset_observation else {}
+            if "failure_class" in meta and record.partition_key:
+                failure = (str(meta["failure_class"].value), str(meta.get("failure_message", "").value or ""))
+                events.append((record.storage_id, record.partition_key, failure))
+    events.sort()
+    latest = {key: failure for _, key, failure in events}  # the last event of a document wins
+    entries = ws.registry.get_many(list(latest))
+    changes = []
+    for key, failure in latest.items():
+        entry = entries.get(key)
+        found = ws.path(key, FUSED).exists() and ws.path(key, EMBEDDINGS).exists()
+        changes.append(
+            Change(
+                key=key,
+                file_name=entry.file_name if entry else "",
+                source_path=str(entry.source_path) if entry else None,
+                sha256=entry.sha256 if entry else None,
+                fused=ws.path(key, FUSED) if failure is None and found else None,
+                chunks=ws.path(key, EMBEDDINGS) if failure is None and found else None,
+                failure=failure or (None if found else ("missing_input", "its output files are gone")),
+            )
+        )
+    return changes, max((e[0] for e in events), default=after)
+
+
+def update_catalog(instance: dg.DagsterInstance, ws: Workspace, log=None):
+    """Load what changed since the catalog's cursor; the report of the update."""
+    catalog = catalog_of(ws)
+    changes, cursor = changes_since(instance, ws, catalog.cursor())
+    report = catalog.update(changes, cursor=cursor)
+    for key, why in report.refused.items():
+        if log:
+            log.error(f"catalog refused {key}: its output does not match the schema: {why}")
+    return report
+
+
+@dg.asset(
+    name=CATALOG_ASSET,
+    deps=[FUSED, EMBEDDINGS],
+    group_name="corpus",
+    kinds={"duckdb"},
+    pool="catalog",
+    description="The corpus as DuckDB tables (documents, pages, blocks, tables, cells, refs, citations, "
+    "chunks with embeddings), updated with the documents that changed since the last update.",
+)
+def corpus_catalog(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
+    ws = pdfpipe.workspace()
+    report = update_catalog(context.instance, ws, context.log)
+    with catalog_of(ws).connect(read_only=True) as con:
+        total, failed = con.execute("SELECT count(*), count(*) FILTER (status = 'failed') FROM documents").fetchone()
+    return dg.MaterializeResult(
+        metadata={
+            "loaded": report.loaded,
+            "failed": report.failed,
+            "refused": ", ".join(report.refused) or "-",
+            "chunks_added": report.chunks,
+            "seconds": report.seconds,
+            "documents_in_catalog": total,
+            "failed_in_catalog": failed,
+            "path": dg.MetadataValue.path(str(catalog_of(ws).path)),
+        }
+    )
+
+
+update_catalog_job = dg.define_asset_job(
+    "update_catalog", selection=[CATALOG_ASSET], description="Load the changed documents into the catalog."
+)
+
+
+@dg.sensor(job=update_catalog_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def catalog_sensor(context: dg.SensorEvaluationContext):
+    """Request a catalog update when a document was converted or failed since the last request."""
+    after = int(context.cursor or 0)
+    newest = after
+    for stage in (EMBEDDINGS, *STAGES):
+        fetch = context.instance.fetch_materializations if stage == EMBEDDINGS else context.instance.fetch_observations
+        result = fetch(dg.AssetRecordsFilter(asset_key=dg.AssetKey(stage), after_storage_id=after), limit=1)
+        if result.records:
+            newest = max(newest, result.records[0].storage_id)
+    if newest == after:
+        return dg.SkipReason("no document changed since the last catalog update")
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"catalog-{newest}")], cursor=str(newest))
