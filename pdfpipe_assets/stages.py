@@ -9,11 +9,12 @@ import io
 import time
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 from .contracts import FusedDocument, LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo, SpineFrames
 from .contracts.chunks import DocumentChunks
 from .contracts.fused import StageProvenance
-from .engines.base import EngineInfo, LayoutTableEngine, PageInput, ScholarlyOutput
+from .engines.base import EmbeddingEngine, EngineInfo, LayoutTableEngine, PageInput, ScholarlyOutput
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
@@ -275,8 +276,8 @@ def run_embeddings(ws: Workspace, key: str) -> StageResult:
     vectors = ws.host.call("embeddings", "embed", texts, pages=len(doc.pages), what="embedding")
     if vectors.shape[0] != len(chunks):
         raise DocumentError("engine_error", f"embeddings returned {vectors.shape[0]} vectors for {len(chunks)} chunks")
-    engine = ws.host.engine("embeddings")
-    dimension = int(vectors.shape[1]) if len(chunks) else int(getattr(engine.options, "dim", 0))
+    engine = cast(EmbeddingEngine, ws.host.engine("embeddings"))
+    dimension = int(vectors.shape[1]) if len(chunks) else int(getattr(ws.profile.engine("embeddings"), "dim", 0))
     out = DocumentChunks(key=key, model=engine.model_name(), dimension=dimension, chunks=chunks)
     buffer = io.BytesIO()
     np.save(buffer, vectors.astype(np.float32, copy=False))

@@ -50,7 +50,7 @@ def extension_file(name: str) -> Path:
         package = importlib.import_module(EXTENSIONS[name])
     except ImportError as exc:
         raise CatalogError(f"DuckDB extension {name} is missing: pip install {EXTENSIONS[name]}") from exc
-    found = sorted(Path(package.__file__).parent.rglob("*.duckdb_extension"))
+    found = sorted(Path(package.__file__ or ".").parent.rglob("*.duckdb_extension"))
     if not found:
         raise CatalogError(f"no .duckdb_extension file in {EXTENSIONS[name]}")
     return found[-1]
@@ -84,7 +84,9 @@ class CorpusCatalog:
         self.extension_dir = path.parent / "duckdb_extensions"
 
     @contextmanager
-    def connect(self, read_only: bool = False):
+    def connect(self, read_only: bool = False, fresh: bool = False):
+        """A connection with the extensions loaded; a writer's creates the tables.  A catalog of
+        another layout version is refused (``pdfpipe catalog --rebuild`` remakes it)."""
         if read_only and not self.path.exists():
             raise CatalogError(f"no catalog at {self.path}: run `pdfpipe catalog` (or `pdfpipe run`) first")
         config = {
@@ -96,7 +98,12 @@ class CorpusCatalog:
         try:
             self._load_extensions(con)
             if not read_only:
-                for statement in [META, SEGMENTS, *create_statements()]:
+                con.execute(META)
+                con.execute(SEGMENTS)
+            if not fresh:
+                self._check_version(con)
+            if not read_only and not fresh:
+                for statement in create_statements():
                     con.execute(statement)
             yield con
         finally:
@@ -112,6 +119,17 @@ class CorpusCatalog:
             except duckdb.Error:  # not installed in this catalog's folder yet: from the wheel's file
                 con.execute(f"INSTALL '{extension_file(name)}'")
                 con.execute(f"LOAD {name}")
+
+    def _check_version(self, con) -> None:
+        try:
+            found = self.meta(con, "catalog_version")
+        except Exception:  # noqa: BLE001 - a new, empty catalog file
+            return
+        if found and found != CATALOG_VERSION:
+            raise CatalogError(
+                f"the catalog {self.path} has layout {found}, this pdfpipe writes {CATALOG_VERSION}: "
+                "run `pdfpipe catalog --rebuild`"
+            )
 
     def meta(self, con, name: str, default: str | None = None) -> str | None:
         row = con.execute("SELECT value FROM meta WHERE name = ?", [name]).fetchone()
@@ -138,7 +156,7 @@ class CorpusCatalog:
             try:
                 self._rows(change, rows, loaded, report)
             except (ValidationError, ValueError, OSError) as exc:
-                report.refused[change.key] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                report.refused[change.key] = _why(exc)
         with self.connect() as con, tempfile.TemporaryDirectory(prefix="catalog-") as tmp:
             con.execute("BEGIN")
             try:
@@ -189,9 +207,14 @@ class CorpusCatalog:
                 con.execute(f"DELETE FROM {table} WHERE key IN (SELECT unnest($k))", {"k": known})
         first = int(self.meta(con, "next_chunk_id", "1") or 1)
         next_id = first
+        firsts = {}
         for key, chunks, vectors in loaded:
             rows["chunks"].extend(chunk_rows(key, chunks, vectors, next_id))
+            front = next((c.index for c in chunks.chunks if c.kind == "front"), 0)  # where the title is
+            firsts[key] = next_id + front if chunks.chunks else None
             next_id += len(chunks.chunks)
+        for row in rows["documents"]:
+            row["title_chunk_id"] = firsts.get(row["key"])
         report.chunks = next_id - first
         for table, table_rows in rows.items():
             _bulk_insert(con, tmp, table, table_rows)
@@ -199,14 +222,24 @@ class CorpusCatalog:
         segments.add_segment(con, first, next_id - 1)
 
     def rebuild(self) -> None:
-        """Drop every row, segment and the cursor: the next update loads the corpus anew."""
-        with self.connect() as con:
+        """Drop every table, segment and the cursor (a catalog of an older layout included): the
+        next update loads the corpus anew."""
+        with self.connect(fresh=True) as con:
             con.execute("BEGIN")
-            segments.drop_all(con)
-            for table in COLUMNS:
-                con.execute(f"DELETE FROM {table}")
-            con.execute("DELETE FROM meta")
+            for (name,) in con.execute("SELECT name FROM fts_segments").fetchall():
+                con.execute(f"PRAGMA drop_fts_index('{name}')")
+                con.execute(f"DROP TABLE IF EXISTS {name}")
+            for table in [*COLUMNS, "fts_segments", "meta"]:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
             con.execute("COMMIT")
+
+
+def _why(exc: Exception) -> str:
+    """One line naming what is wrong: the first fields that fail the schema, or the error."""
+    if isinstance(exc, ValidationError):
+        problems = [f"{'.'.join(map(str, e['loc'])) or '(document)'}: {e['msg']}" for e in exc.errors()[:3]]
+        return f"schema-invalid ({exc.error_count()} errors): " + "; ".join(problems)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _bulk_insert(con, tmp: Path, table: str, rows: list[dict]) -> None:

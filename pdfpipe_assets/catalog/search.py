@@ -14,6 +14,8 @@ from . import segments
 
 RRF_K = 60  # the usual reciprocal-rank constant
 CANDIDATES = 50  # per ranking, before fusion
+TITLE_MIN = 0.5  # share of words a title and a query must have in common to rank by title
+TITLE_WEIGHT = 2.0
 MODES = ("hybrid", "bm25", "vector")
 
 
@@ -24,7 +26,8 @@ class Filters:
     title: str | None = None  # words that must all appear in the title
 
     def sql(self) -> tuple[str, dict]:
-        where, params = ["TRUE"], {}
+        where: list[str] = ["TRUE"]
+        params: dict[str, object] = {}
         if self.year:
             low, _, high = self.year.partition("-")
             where.append("d.year BETWEEN $y0 AND $y1")
@@ -56,21 +59,43 @@ class Hit:
 
 
 def vector_ranking(con, vector, model: str, limit: int, where: str, params: dict) -> list[tuple[int, float]]:
+    """Exact inner-product scan over the chunks of the catalog's model (the documents join only
+    when a filter needs it)."""
+    join = "" if where == "TRUE" else "JOIN documents d ON d.key = c.key"
     sql = (
         "SELECT c.chunk_id, list_inner_product(c.embedding, $v::FLOAT[]) AS score FROM chunks c "
-        f"JOIN documents d ON d.key = c.key WHERE c.model = $model AND ({where}) ORDER BY score DESC LIMIT $k"
+        f"{join} WHERE c.model = $model AND ({where}) ORDER BY score DESC LIMIT $k"
     )
     rows = con.execute(sql, {"v": [float(x) for x in vector], "model": model, "k": limit, **params}).fetchall()
     return [(int(i), float(s)) for i, s in rows]
 
 
+def title_ranking(con, query: str, limit: int, where: str, params: dict) -> list[tuple[int, float]]:
+    """Documents whose title shares most of its words with the query (Jaccard of word sets, at
+    least ``TITLE_MIN``), each as the chunk that holds its title: a search by title finds the
+    document, and the hit points at the title on its page."""
+    words = "regexp_extract_all(lower({}), '[[:alnum:]]{{2,}}')"
+    sql = (
+        f"SELECT d.title_chunk_id, len(list_intersect(t.w, q.w)) / len(list_distinct(list_concat(t.w, q.w))) AS score "
+        f"FROM documents d, (SELECT list_distinct({words.format('$q')}) AS w) q, "
+        f"LATERAL (SELECT list_distinct({words.format('d.title')}) AS w) t "
+        f"WHERE d.title IS NOT NULL AND d.title_chunk_id IS NOT NULL AND ({where}) AND score >= $min "
+        "ORDER BY score DESC LIMIT $k"
+    )
+    rows = con.execute(sql, {"q": query, "k": limit, "min": TITLE_MIN, **params}).fetchall()
+    return [(int(i), float(s)) for i, s in rows]
+
+
 def fuse_rankings(rankings: dict[str, list[tuple[int, float]]], k: int = RRF_K) -> list[tuple[int, float, dict]]:
-    """Reciprocal rank fusion: each chunk scores the sum of 1/(k + rank) over the rankings."""
+    """Reciprocal rank fusion: each chunk scores the sum of w/(k + rank) over the rankings, w = 1
+    but for a title match, where w = ``TITLE_WEIGHT`` x its word overlap: a query that is a
+    document's title finds that document before chunks that merely share its words."""
     scores: dict[int, float] = {}
     ranks: dict[int, dict[str, int]] = {}
     for name, ranking in rankings.items():
-        for rank, (chunk_id, _) in enumerate(ranking, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+        for rank, (chunk_id, score) in enumerate(ranking, start=1):
+            weight = TITLE_WEIGHT * score if name == "title" else 1.0
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
             ranks.setdefault(chunk_id, {})[name] = rank
     return sorted(((c, s, ranks[c]) for c, s in scores.items()), key=lambda t: -t[1])
 
@@ -106,6 +131,8 @@ def search(
     rankings: dict[str, list[tuple[int, float]]] = {}
     if mode in ("hybrid", "bm25"):
         rankings["bm25"] = segments.bm25(con, query, CANDIDATES, where, params)
+    if mode == "hybrid":
+        rankings["title"] = title_ranking(con, query, CANDIDATES, where, params)
     model = catalog_model(con)
     if mode in ("hybrid", "vector") and embed is not None and model:
         rankings["vector"] = vector_ranking(con, embed(query), model, CANDIDATES, where, params)

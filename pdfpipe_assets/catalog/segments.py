@@ -79,9 +79,10 @@ def bm25(con, query: str, limit: int, where: str = "TRUE", params: dict | None =
     names = [r[0] for r in con.execute("SELECT name FROM fts_segments ORDER BY id").fetchall()]
     if not names:
         return []
+    join = "" if where == "TRUE" else "JOIN documents d ON d.key = c.key"
     parts = [
         f"(SELECT s.chunk_id, fts_main_{n}.match_bm25(s.chunk_id, $q) AS score FROM {n} s "
-        f"JOIN chunks c ON c.chunk_id = s.chunk_id JOIN documents d ON d.key = c.key "
+        f"JOIN chunks c ON c.chunk_id = s.chunk_id {join} "
         f"WHERE score IS NOT NULL AND ({where}) ORDER BY score DESC LIMIT $k)"
         for n in names
     ]

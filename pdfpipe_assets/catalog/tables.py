@@ -31,6 +31,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("failure_message", "VARCHAR"),
         ("schema_version", "VARCHAR"),
         ("chunks", "INTEGER"),
+        ("title_chunk_id", "BIGINT"),
         ("embedding_model", "VARCHAR"),
         ("updated_at", "TIMESTAMPTZ"),
     ],

@@ -21,7 +21,7 @@ class WordLlamaOptions(EngineOptions):
     kind: Literal["wordllama"] = "wordllama"
     config: str = Field("l2_supercat", description="the model bundled in the wheel")
     dim: int = Field(256, description="embedding dimension: 64, 128 or 256 (truncated Matryoshka)")
-    batch_size: int = 256
+    batch_size: int = 32
     cache_dir: str | None = Field(None, description="where the tokenizer is copied; default: a temp folder")
 
 
@@ -56,5 +56,9 @@ class WordLlamaEmbeddings(Engine[WordLlamaOptions]):
 
         if not texts:
             return np.zeros((0, self.options.dim), dtype=np.float32)
-        vectors = self._model.embed(texts, norm=True, batch_size=self.options.batch_size)
-        return np.asarray(vectors, dtype=np.float32)
+        # a batch is padded to its longest text: batches of like lengths waste the least work
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = self._model.embed([texts[i] for i in order], norm=True, batch_size=self.options.batch_size)
+        out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+        out[order] = vectors
+        return out

@@ -56,7 +56,7 @@ class _Builder:
             self.chunks.append(
                 Chunk(
                     index=len(self.chunks),
-                    kind=self.kind,  # type: ignore[arg-type]
+                    kind=self.kind,
                     section=list(self.section),
                     text=text,
                     pages=pages,
