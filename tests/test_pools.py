@@ -105,8 +105,8 @@ def test_profile_apply_changes_limits_on_a_live_instance(home):
         apply_profile(instance, load_profile(PROJECT_ROOT / "resources" / "b200-8x.yaml"))
     with dg.DagsterInstance.get() as other:  # another process's view of the same instance
         after = {s.pool: s.limit for s in pool_states(other)}
-    assert before == {"cpu": 2, "ocr": 2, "grobid": 1}
-    assert after == {"cpu": 192, "ocr": 192, "grobid": 24}
+    assert before == {"cpu": 2, "ocr": 2, "grobid": 1, "catalog": 1}
+    assert after == {"cpu": 192, "ocr": 192, "grobid": 24, "catalog": 1}
 
 
 @pytest.mark.parametrize("name", ["cpu.yaml", "cpu-fast.yaml", "gpu-1x.yaml", "b200-8x.yaml"])
@@ -115,5 +115,5 @@ def test_profiles_never_overcommit(name):
     busy_threads = profile.max_concurrent_runs * profile.threads_per_worker
     cores = {"cpu.yaml": 2, "cpu-fast.yaml": 2, "gpu-1x.yaml": 16, "b200-8x.yaml": 208}[name]
     assert busy_threads <= cores
-    assert set(profile.pools) == {"cpu", "ocr", "grobid"}
+    assert set(profile.pools) == {"cpu", "ocr", "grobid", "catalog"} and profile.pools["catalog"] == 1  # one writer
     assert all(limit <= profile.max_concurrent_runs for limit in profile.pools.values())
