@@ -9,7 +9,7 @@ TESSDATA := /usr/share/tesseract-ocr/5/tessdata
 PY_DIRS := pdfpipe_assets pdfpipe_launcher benchmarks tests
 MAX_LINES := 400
 
-.PHONY: help setup tessdata run test test-fast dev schema bench bench-tables eval load chaos lint fmt typecheck contracts check clean
+.PHONY: help setup tessdata run test test-fast dev schema bench bench-tables bench-catalog eval load chaos lint fmt typecheck contracts check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -80,6 +80,11 @@ eval: setup  ## extraction quality against the ground truth beside the corpus PD
 
 bench-tables: setup  ## ICDAR 2013 table figures: pdfpipe, PyMuPDF find_tables alone, pdfplumber alone
 	$(BIN)/python -m benchmarks.tables_icdar $(TABLES_ARGS)
+
+CATALOG_DATA ?= data/corpus
+bench-catalog: setup  ## catalog update rate, embedding rate, search latency and recall (converts the corpus first)
+	PDFPIPE_DATA=$(CATALOG_DATA) $(BIN)/pdfpipe run $(or $(CORPUS),../shared/corpus) > /dev/null || true
+	$(BIN)/python -m benchmarks.catalog --data $(CATALOG_DATA) $(CATALOG_ARGS)
 
 load: setup  ## 2,000 documents through sensor-launched runs on PostgreSQL
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)

@@ -74,17 +74,19 @@ def cmd_run(args, settings: Settings) -> int:
         print(f"SKIP  {key}  {why}")
     print(f"{len(outcomes) - failed} documents materialized, {failed} failed, {len(skipped)} skipped")
     if catalog:
-        print_catalog_report(catalog)
+        print_catalog_report(catalog, settings)
     return 1 if failed else 0
 
 
 def cmd_status(args, settings: Settings) -> int:
     from .catalog import Registry
+    from .catalog.corpus import CorpusCatalog
     from .defs.operations import get_instance
     from .defs.status import collect
 
     with get_instance(settings) as instance:
-        st = collect(instance, args.stuck_after, Registry(settings.registry_path), args.profile)
+        catalog = CorpusCatalog(settings.catalog_path)
+        st = collect(instance, args.stuck_after, Registry(settings.registry_path, settings.root), args.profile, catalog)
     bad = 1 if st.stuck_runs or st.wedged_pools else 0
     if args.json:
         print(json.dumps(st.to_dict(), indent=1))
@@ -96,6 +98,12 @@ def cmd_status(args, settings: Settings) -> int:
     print(f"runs: {st.runs['queued']} queued, {st.runs['started']} running")
     limits = {p["pool"]: "-" if p["limit"] is None else p["limit"] for p in st.pools}
     print("pools: " + ", ".join(f"{p['pool']} {p['active']}/{limits[p['pool']]}" for p in st.pools))
+    c = st.catalog
+    if c.get("busy"):
+        print("catalog: an update is running")
+    elif c:
+        pending = "; documents changed since: `pdfpipe catalog` loads them" if c["pending"] else ""
+        print(f"catalog: {c['documents']} documents ({c['failed']} failed), {c['chunks']} chunks{pending}")
     for r in st.recent_runs:
         print(
             f"run {r['run_id'][:8]} {r['status'].lower()}: {r['documents']} documents, {r['pages']} pages, "
@@ -143,7 +151,7 @@ def cmd_resume(args, settings: Settings) -> int:
         print(f"FAIL  {o.key}  {o.message}")
     print(f"{len(outcomes) - len(failed)} documents completed, {len(failed)} failed")
     if catalog:
-        print_catalog_report(catalog)
+        print_catalog_report(catalog, settings)
     return 1 if failed else 0
 
 
@@ -326,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pdfpipe: {err}", file=sys.stderr)
         return 2
     cap_threads(args.profile.threads_per_worker)
-    settings = Settings.from_env()
+    settings = Settings.from_env().with_artifact_root(args.profile.artifact_root)
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
     try:
         return args.fn(args, settings)

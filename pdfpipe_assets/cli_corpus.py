@@ -12,14 +12,14 @@ from .settings import Settings
 def _catalog(settings: Settings):
     from .catalog.corpus import CorpusCatalog
 
-    return CorpusCatalog(settings.data_dir / "catalog.duckdb")
+    return CorpusCatalog(settings.catalog_path)
 
 
-def print_catalog_report(metadata: dict) -> None:
+def print_catalog_report(metadata: dict, settings: Settings) -> None:
     refused = metadata.get("refused", "-")
     print(
         f"catalog: {metadata['loaded']} documents loaded, {metadata['failed']} failed, refused: {refused}; "
-        f"{metadata['documents_in_catalog']} in {metadata['path']} ({metadata['seconds']} s)"
+        f"{metadata['documents_in_catalog']} in {settings.catalog_path} ({metadata['seconds']} s)"
     )
 
 
@@ -34,7 +34,7 @@ def cmd_catalog(args, settings: Settings) -> int:
     if metadata is None:
         print("catalog update failed: `pdfpipe status` and the run's logs say why")
         return 1
-    print_catalog_report(metadata)
+    print_catalog_report(metadata, settings)
     return 0
 
 

@@ -101,6 +101,10 @@ class Profile(BaseModel):
     batch_size: int = Field(8, description="documents per run, at most")
     budget: Budget = Budget()
     chunk_chars: int = Field(1500, description="search chunks are at most this many characters")
+    artifact_root: str | None = Field(
+        None,
+        description="where documents' files and source PDFs live (a shared mount on a cluster); default: the data dir",
+    )
     engines: Engines = Field(default_factory=Engines)
 
     def engine(self, stage: str) -> EngineOptions:

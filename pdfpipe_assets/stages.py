@@ -71,6 +71,8 @@ def run_source(ws: Workspace, key: str) -> StageResult:
     if entry is None:
         raise DocumentError("missing_input", f"document {key} is not in the registry")
     info = ws.host.call("source", "inspect", entry.source_path, key, entry.sha256, what="opening the PDF")
+    info.path = ws.settings.relative(Path(info.path))  # stored relative: the artifact root may move
+    info.file_name = entry.file_name
     for page in info.pages:  # the rule is fusion's, the counts are the engine's
         page.has_text_layer = usable_counts(page.text_chars, page.bad_chars)[0]
     if info.page_count > ws.profile.budget.max_pages:
@@ -258,7 +260,7 @@ def run_fuse(ws: Workspace, key: str) -> StageResult:
             "title": doc.scholarly.title.text if doc.scholarly.title else "",
             "references": len(doc.scholarly.references),
             "ocr_pages": sum(p.text_source == "ocr" for p in doc.pages),
-            "path": str(ws.path(key, FUSED)),
+            "path": ws.settings.relative(ws.path(key, FUSED)),
             "preview": to_markdown(doc, pages={1})[:PREVIEW_CHARS],
             "seconds": seconds,
         }

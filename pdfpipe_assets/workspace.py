@@ -68,6 +68,9 @@ class Workspace:
     profile: Profile
     entries: dict = field(default_factory=dict)  # registry entries fetched ahead for a batch
 
+    def __post_init__(self) -> None:
+        self.settings = self.settings.with_artifact_root(self.profile.artifact_root)
+
     def prefetch(self, keys: list[str]) -> None:
         """Read a batch's registry entries in one go (``source_pdf`` of a batched run)."""
         self.entries.update(self.registry.get_many([k for k in keys if k not in self.entries]))
@@ -77,7 +80,7 @@ class Workspace:
 
     @cached_property
     def registry(self) -> Registry:
-        return Registry(self.settings.registry_path)
+        return Registry(self.settings.registry_path, self.settings.root)
 
     @cached_property
     def host(self) -> EngineHost:
@@ -113,8 +116,10 @@ class Workspace:
         return read_model(path, model)
 
     def source(self, key: str) -> SourceInfo:
-        """What ``source_pdf`` recorded, the PDF's path included (no registry round trip)."""
-        return self.read(key, SOURCE, SourceInfo)
+        """What ``source_pdf`` recorded, with the PDF's path on this machine (no registry round trip)."""
+        info = self.read(key, SOURCE, SourceInfo)
+        info.path = str(self.settings.resolve(info.path))
+        return info
 
 
 def options_digest(options) -> str:

@@ -103,7 +103,7 @@ def test_an_engine_crash_fails_only_its_document(workspace, monkeypatch, request
 
     @functools.wraps(real)  # the budget worker calls the method by name
     def flaky(self, pages):
-        if "ocr_test" in str(pages[0].pdf):
+        if "ocr-test" in str(pages[0].pdf):  # the key names the kept source
             raise RuntimeError("MuPDF fell over")
         return real(self, pages)
 

@@ -174,6 +174,13 @@ def test_the_sensor_asks_for_an_update_only_after_a_change(converted):
         assert isinstance(again, dg.SkipReason)
 
 
+def test_status_shows_the_catalog(converted, capsys, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(converted.settings.data_dir))
+    main(["status", "--json"])
+    catalog = json.loads(capsys.readouterr().out)["catalog"]
+    assert catalog["documents"] == 8 and catalog["failed"] == 2 and catalog["pending"] is False
+
+
 def test_extensions_come_from_the_wheels(converted):
     found = {p.name for p in (converted.settings.data_dir / "duckdb_extensions").rglob("*.duckdb_extension")}
     assert found == {"fts.duckdb_extension", "vss.duckdb_extension"}

@@ -51,6 +51,8 @@ def test_sensor_registers_new_files_once(workspace, inbox, monkeypatch, tmp_path
         # two documents, two run slots in the cpu profile: one run each
         assert [r.partition_key for r in first.run_requests] == list(added.partition_keys)
         assert sorted(e.key for e in workspace.registry.all()) == keys  # no junk, no link
+        assert not (inbox / "scan one.pdf").exists()  # registered: moved into sources/
+        assert all(e.source_path.parent == workspace.settings.sources_dir for e in workspace.registry.all())
 
         again = _tick(instance, resource, first.cursor)
         assert not again.run_requests and again.skip_reason

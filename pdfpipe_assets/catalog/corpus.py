@@ -84,7 +84,7 @@ class CorpusCatalog:
         self.extension_dir = path.parent / "duckdb_extensions"
 
     @contextmanager
-    def connect(self, read_only: bool = False, fresh: bool = False):
+    def connect(self, read_only: bool = False, fresh: bool = False, wait_s: float = 30.0):
         """A connection with the extensions loaded; a writer's creates the tables.  A catalog of
         another layout version is refused (``pdfpipe catalog --rebuild`` remakes it)."""
         if read_only and not self.path.exists():
@@ -94,7 +94,7 @@ class CorpusCatalog:
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
         }
-        con = connect(self.path, read_only=read_only, config=config)
+        con = connect(self.path, read_only=read_only, config=config, retry_s=wait_s)
         try:
             self._load_extensions(con)
             if not read_only:
@@ -134,6 +134,21 @@ class CorpusCatalog:
     def meta(self, con, name: str, default: str | None = None) -> str | None:
         row = con.execute("SELECT value FROM meta WHERE name = ?", [name]).fetchone()
         return row[0] if row else default
+
+    def summary(self, wait_s: float = 2.0) -> dict:
+        """Documents (and failed ones), chunks and the cursor, for ``pdfpipe status``."""
+        if not self.path.exists():
+            return {"documents": 0, "failed": 0, "chunks": 0, "cursor": 0}
+        with self.connect(read_only=True, wait_s=wait_s) as con:
+            docs, failed, chunks = con.execute(
+                "SELECT count(*), count(*) FILTER (status = 'failed'), coalesce(sum(chunks), 0) FROM documents"
+            ).fetchone()
+            return {
+                "documents": docs,
+                "failed": failed,
+                "chunks": int(chunks),
+                "cursor": int(self.meta(con, "cursor", "0") or 0),
+            }
 
     def cursor(self) -> int:
         """The event storage id up to which every document change is in the catalog."""

@@ -25,4 +25,6 @@ def pdf_files(paths: list[Path]) -> list[Path]:
 
 
 def ingest(registry: Registry, paths: list[Path]) -> list[tuple[DocumentEntry, bool]]:
-    return registry.register(pdf_files(paths))
+    """Register the PDFs under ``paths``, leaving out the copies the registry already keeps."""
+    kept = (registry.root / "sources").resolve()
+    return registry.register([p for p in pdf_files(paths) if not p.resolve().is_relative_to(kept)])

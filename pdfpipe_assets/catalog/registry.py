@@ -6,6 +6,8 @@ write at a time, so every call opens a short connection and retries while locked
 
 from __future__ import annotations
 
+import os
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +45,14 @@ class DocumentEntry:
 
 
 class Registry:
-    def __init__(self, path: Path):
+    """``root`` is the artifact root: each new PDF is kept under ``<root>/sources/`` and stored
+    by that relative path, so a moved or deleted original loses nothing and the root can move.
+    It is hard-linked there (no extra space; across filesystems, copied), or moved there when it
+    came through the inbox (the inbox then holds only what is pending or refused)."""
+
+    def __init__(self, path: Path, root: Path | None = None):
         self.path = path
+        self.root = root or path.parent
 
     @contextmanager
     def _connect(self, read_only: bool = False):
@@ -58,7 +66,7 @@ class Registry:
         finally:
             con.close()
 
-    def register(self, paths: list[Path]) -> list[tuple[DocumentEntry, bool]]:
+    def register(self, paths: list[Path], take: str = "link") -> list[tuple[DocumentEntry, bool]]:
         """Register files; returns (entry, is_new).  Same bytes under another name -> same key.
 
         One query finds the known hashes and one insert adds the rest, so a sensor tick
@@ -71,18 +79,22 @@ class Registry:
                 "SELECT * FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
                 [sorted({sha for _, sha, _ in hashed})],
             ).fetchall()
-            known = {row[3]: _entry(row) for row in rows}
+            known = {row[3]: self._entry(row) for row in rows}
             out, fresh = [], []
             for path, sha, size in hashed:
                 if sha in known:
                     out.append((known[sha], False))
                     continue
-                entry = DocumentEntry(document_key(path.name, sha), path, path.name, sha, size, now)
+                key = document_key(path.name, sha)
+                stored = self._take(path, key, take)
+                entry = DocumentEntry(key, self.root / stored, path.name, sha, size, now)
                 known[sha] = entry
                 fresh.append(entry)
                 out.append((entry, True))
             if fresh:
-                columns = list(zip(*[(e.key, str(e.source_path), e.file_name, e.sha256, e.size_bytes) for e in fresh]))
+                columns = list(
+                    zip(*[(e.key, self._stored(e.source_path), e.file_name, e.sha256, e.size_bytes) for e in fresh])
+                )
                 con.execute(
                     "INSERT INTO documents SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
                     "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), ?",
@@ -90,10 +102,39 @@ class Registry:
                 )
         return out
 
+    def _take(self, path: Path, key: str, take: str) -> str:
+        """Keep ``path`` under ``sources/`` (``link`` or ``move``; a copy where neither works),
+        atomically; its path relative to the root."""
+        stored = f"sources/{key}{path.suffix.lower() or '.pdf'}"
+        target = self.root / stored
+        if target.exists():
+            return stored
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(path, tmp) if take == "link" else os.rename(path, tmp)
+        except OSError:  # another filesystem, or links not allowed: a copy
+            shutil.copyfile(path, tmp)
+            if take == "move":
+                path.unlink()
+        os.replace(tmp, target)
+        return stored
+
+    def _stored(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _entry(self, row) -> DocumentEntry:
+        key, path, name, sha, size, at = row
+        return DocumentEntry(key, self.root / path, name, sha, size, at)  # an old absolute path stays
+
     def get(self, key: str) -> DocumentEntry | None:
         with self._connect(read_only=True) as con:
             row = con.execute("SELECT * FROM documents WHERE key = ?", [key]).fetchone()
-        return _entry(row) if row else None
+        return self._entry(row) if row else None
 
     def get_many(self, keys: list[str]) -> dict[str, DocumentEntry]:
         """Entries for several keys over one connection (each connect starts DuckDB's threads)."""
@@ -101,7 +142,7 @@ class Registry:
             rows = con.execute(
                 "SELECT * FROM documents WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(keys)]
             ).fetchall()
-        return {row[0]: _entry(row) for row in rows}
+        return {row[0]: self._entry(row) for row in rows}
 
     def refuse(self, items: list[tuple[str, str]]) -> None:
         """Record inbox files that were not registered, with the reason, so none vanishes silently."""
@@ -129,12 +170,7 @@ class Registry:
     def all(self) -> list[DocumentEntry]:
         with self._connect(read_only=True) as con:
             rows = con.execute("SELECT * FROM documents ORDER BY registered_at, key").fetchall()
-        return [_entry(r) for r in rows]
+        return [self._entry(r) for r in rows]
 
     def keys(self) -> list[str]:
         return [e.key for e in self.all()]
-
-
-def _entry(row) -> DocumentEntry:
-    key, path, name, sha, size, at = row
-    return DocumentEntry(key, Path(path), name, sha, size, at)

@@ -73,19 +73,46 @@ def drop_all(con) -> None:
         _drop(con, name)
 
 
+BM25_K, BM25_B = 1.2, 0.75  # the fts extension's defaults
+
+
+def _scores(n: str) -> str:
+    """(chunk_id, BM25 score) of the chunks of segment ``n`` that hold a query term: the
+    extension's own scoring, computed once for the matches instead of once per row of the
+    segment (``match_bm25`` as a scalar is 3-5x slower on large segments)."""
+    f = f"fts_main_{n}"
+    return (
+        f"WITH tokens AS (SELECT DISTINCT stem(unnest({f}.tokenize($q)), 'porter') AS t), "
+        f"qterms AS (SELECT d.termid, d.df FROM {f}.dict d JOIN tokens ON d.term = tokens.t), "
+        f"tf AS (SELECT t.docid, t.termid, count(*) AS tf FROM {f}.terms t "
+        f"WHERE t.termid IN (SELECT termid FROM qterms) GROUP BY t.docid, t.termid), "
+        f"st AS (SELECT num_docs, avgdl FROM {f}.stats) "
+        f"SELECT docs.name AS chunk_id, sum(log((st.num_docs - q.df + 0.5) / (q.df + 0.5) + 1) * "
+        f"(tf.tf * ({BM25_K} + 1)) / (tf.tf + {BM25_K} * (1 - {BM25_B} + {BM25_B} * docs.len / st.avgdl))) AS score "
+        f"FROM tf JOIN qterms q ON q.termid = tf.termid JOIN {f}.docs docs ON docs.docid = tf.docid, st "
+        "GROUP BY docs.name"
+    )
+
+
 def bm25(con, query: str, limit: int, where: str = "TRUE", params: dict | None = None) -> list[tuple[int, float]]:
     """(chunk_id, score) of the best ``limit`` chunks over all segments; replaced chunks are left
     out, and ``where`` filters on ``c`` (chunks) and ``d`` (documents)."""
     names = [r[0] for r in con.execute("SELECT name FROM fts_segments ORDER BY id").fetchall()]
     if not names:
         return []
-    join = "" if where == "TRUE" else "JOIN documents d ON d.key = c.key"
-    parts = [
-        f"(SELECT s.chunk_id, fts_main_{n}.match_bm25(s.chunk_id, $q) AS score FROM {n} s "
-        f"JOIN chunks c ON c.chunk_id = s.chunk_id {join} "
-        f"WHERE score IS NOT NULL AND ({where}) ORDER BY score DESC LIMIT $k)"
-        for n in names
-    ]
-    sql = f"SELECT chunk_id, score FROM ({' UNION ALL '.join(parts)}) ORDER BY score DESC LIMIT $k"
+    if where == "TRUE":  # best first in each segment, then drop the replaced: a join over k rows
+        parts = [f"(SELECT chunk_id, score FROM ({_scores(n)}) ORDER BY score DESC LIMIT 2 * $k)" for n in names]
+        sql = (
+            f"SELECT chunk_id, score FROM ({' UNION ALL '.join(parts)}) "
+            "WHERE chunk_id IN (SELECT chunk_id FROM chunks) ORDER BY score DESC LIMIT $k"
+        )
+    else:  # a filter on documents: filter first, so the best matches that pass are not cut off
+        parts = [
+            f"(SELECT s.chunk_id, s.score FROM ({_scores(n)}) s "
+            f"JOIN chunks c ON c.chunk_id = s.chunk_id JOIN documents d ON d.key = c.key "
+            f"WHERE ({where}) ORDER BY s.score DESC LIMIT $k)"
+            for n in names
+        ]
+        sql = f"SELECT chunk_id, score FROM ({' UNION ALL '.join(parts)}) ORDER BY score DESC LIMIT $k"
     rows = con.execute(sql, {"q": query, "k": limit, **(params or {})}).fetchall()
     return [(int(i), float(s)) for i, s in rows]

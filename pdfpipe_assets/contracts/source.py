@@ -28,7 +28,8 @@ class SourcePage(BaseModel):
 
 class SourceInfo(BaseModel):
     key: str
-    path: str
+    path: str = Field(description="the PDF, relative to the artifact root (absolute in older outputs)")
+    file_name: str | None = Field(None, description="the name it was registered under")
     sha256: str
     size_bytes: int
     page_count: int

@@ -18,7 +18,7 @@ PAGE = 10_000
 
 
 def catalog_of(ws: Workspace) -> CorpusCatalog:
-    return CorpusCatalog(ws.settings.data_dir / "catalog.duckdb")
+    return CorpusCatalog(ws.settings.catalog_path)
 
 
 def _fetch(fetch, key: str, after: int) -> list:
@@ -60,7 +60,7 @@ def changes_since(instance: dg.DagsterInstance, ws: Workspace, after: int) -> tu
             Change(
                 key=key,
                 file_name=entry.file_name if entry else "",
-                source_path=str(entry.source_path) if entry else None,
+                source_path=ws.settings.relative(entry.source_path) if entry else None,
                 sha256=entry.sha256 if entry else None,
                 fused=ws.path(key, FUSED) if failure is None and found else None,
                 chunks=ws.path(key, EMBEDDINGS) if failure is None and found else None,
@@ -79,6 +79,21 @@ def update_catalog(instance: dg.DagsterInstance, ws: Workspace, log=None):
         if log:
             log.error(f"catalog refused {key}: its output does not match the schema: {why}")
     return report
+
+
+def catalog_status(instance: dg.DagsterInstance, catalog: CorpusCatalog) -> dict:
+    """The catalog's counts, and whether documents changed since its last update (``pending``);
+    ``busy`` while an update holds the file."""
+    import duckdb
+
+    try:
+        summary = catalog.summary()
+    except duckdb.IOException:
+        return {"busy": True}
+    newer = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(EMBEDDINGS), after_storage_id=summary["cursor"]), limit=1
+    )
+    return {**summary, "pending": bool(newer.records), "path": str(catalog.path)}
 
 
 @dg.asset(
@@ -104,7 +119,7 @@ def corpus_catalog(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) 
             "seconds": report.seconds,
             "documents_in_catalog": total,
             "failed_in_catalog": failed,
-            "path": dg.MetadataValue.path(str(catalog_of(ws).path)),
+            "path": dg.MetadataValue.path(ws.settings.catalog_path.name),
         }
     )
 

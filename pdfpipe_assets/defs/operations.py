@@ -79,7 +79,7 @@ def get_instance(settings: Settings, profile: Profile | None = None) -> dg.Dagst
 
 def register(instance: dg.DagsterInstance, settings: Settings, paths: list[Path]):
     """Register files in the registry and as partitions; returns [(entry, is_new)]."""
-    results = ingest(Registry(settings.registry_path), paths)
+    results = ingest(Registry(settings.registry_path, settings.root), paths)
     keys = [entry.key for entry, _ in results]
     existing = set(instance.get_dynamic_partitions(documents.name))
     missing = list(dict.fromkeys(k for k in keys if k not in existing))  # registration order

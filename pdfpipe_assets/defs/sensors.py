@@ -35,7 +35,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource) 
     sizes = {str(p): p.stat().st_size for p in found}
     plan = wave_batches(sizes, ws.profile.batch_size, ws.profile.max_concurrent_runs)
     ordered = [p for batch in plan for p in batch]
-    registered = ws.registry.register([Path(p) for p in ordered]) if ordered else []
+    registered = ws.registry.register([Path(p) for p in ordered], take="move") if ordered else []
     key_of = {p: entry.key for p, (entry, is_new) in zip(ordered, registered) if is_new}
     refused = scan.refused + [
         (Path(p).name, f"same bytes as the registered document {entry.key}")

@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass, field
 import dagster as dg
 
 from ..catalog import Registry
+from ..catalog.corpus import CorpusCatalog
 from ..profiles import Profile
 from ..stages import STAGES
+from .catalog import catalog_status
 from .followup import failed_documents
 from .liveness import ACTIVE, dead_holders, wedged_pools
 from .partitions import documents, stage_status
@@ -32,6 +34,7 @@ class Status:
     recent_runs: list[dict] = field(default_factory=list)  # newest summarized runs (run tags)
     inbox_refused: int = 0
     inbox_refused_newest: list[dict] = field(default_factory=list)
+    catalog: dict = field(default_factory=dict)  # documents, failed, chunks, pending updates
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -99,6 +102,7 @@ def collect(
     stuck_after_s: float = 900,
     registry: Registry | None = None,
     profile: Profile | None = None,
+    catalog: CorpusCatalog | None = None,
 ) -> Status:
     keys = instance.get_dynamic_partitions(documents.name)
     counts, failed_at = _stage_counts(instance, keys)
@@ -124,4 +128,5 @@ def collect(
         failure_classes=dict(classes.most_common()),
         failed=failed,
         recent_runs=recent_summaries(instance),
+        catalog=catalog_status(instance, catalog) if catalog else {},
     )

@@ -216,7 +216,7 @@ def fuse(
     return FusedDocument(
         document=DocumentInfo(
             key=source.key,
-            file_name=source.path.rsplit("/", 1)[-1],
+            file_name=source.file_name or source.path.rsplit("/", 1)[-1],
             sha256=source.sha256,
             size_bytes=source.size_bytes,
             page_count=source.page_count,
