@@ -26,6 +26,7 @@ from .tables import (
     CATALOG_VERSION,
     COLUMNS,
     CONTENT_TABLES,
+    RawJson,
     chunk_rows,
     content_rows,
     create_statements,
@@ -264,8 +265,9 @@ def _bulk_insert(con, tmp: Path, table: str, rows: list[dict]) -> None:
     path = tmp / f"{table}.jsonl"
     with path.open("w") as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False))
-            fh.write("\n")
+            raw = {k: v for k, v in row.items() if isinstance(v, RawJson)}
+            text = json.dumps({k: v for k, v in row.items() if k not in raw}, ensure_ascii=False)
+            fh.write(text[:-1] + "".join(f', "{k}": {v}' for k, v in raw.items()) + "}\n" if raw else text + "\n")
     columns = ", ".join(f"'{c}': '{t}'" for c, t in COLUMNS[table])
     con.execute(
         f"INSERT INTO {table} BY NAME SELECT * FROM read_json(?, format='newline_delimited', "

@@ -25,6 +25,11 @@ def pdf_files(paths: list[Path]) -> list[Path]:
 
 
 def ingest(registry: Registry, paths: list[Path]) -> list[tuple[DocumentEntry, bool]]:
-    """Register the PDFs under ``paths``, leaving out the copies the registry already keeps."""
+    """Register the PDFs under ``paths``; a folder walk leaves out the copies the registry keeps
+    (a kept file named directly is simply known already)."""
     kept = (registry.root / "sources").resolve()
-    return registry.register([p for p in pdf_files(paths) if not p.resolve().is_relative_to(kept)])
+    found = []
+    for path in paths:
+        files = pdf_files([path])
+        found += [p for p in files if not p.resolve().is_relative_to(kept)] if path.is_dir() else files
+    return registry.register(found)
