@@ -73,8 +73,7 @@ def cmd_run(args, settings: Settings) -> int:
     for key, why in skipped.items():
         print(f"SKIP  {key}  {why}")
     print(f"{len(outcomes) - failed} documents materialized, {failed} failed, {len(skipped)} skipped")
-    if catalog:
-        print_catalog_report(catalog, settings)
+    print_catalog_report(catalog, settings)
     return 1 if failed else 0
 
 
@@ -150,8 +149,7 @@ def cmd_resume(args, settings: Settings) -> int:
     for o in failed:
         print(f"FAIL  {o.key}  {o.message}")
     print(f"{len(outcomes) - len(failed)} documents completed, {len(failed)} failed")
-    if catalog:
-        print_catalog_report(catalog, settings)
+    print_catalog_report(catalog, settings)
     return 1 if failed else 0
 
 

@@ -16,6 +16,9 @@ def _catalog(settings: Settings):
 
 
 def print_catalog_report(metadata: dict, settings: Settings) -> None:
+    if "error" in metadata:
+        print(f"catalog update failed: {metadata['error']}")
+        return
     refused = metadata.get("refused", "-")
     print(
         f"catalog: {metadata['loaded']} documents loaded, {metadata['failed']} failed, refused: {refused}; "
@@ -31,11 +34,8 @@ def cmd_catalog(args, settings: Settings) -> int:
             _catalog(settings).rebuild()
             print("catalog emptied: loading every document again")
         metadata = materialize_catalog(instance)
-    if metadata is None:
-        print("catalog update failed: `pdfpipe status` and the run's logs say why")
-        return 1
     print_catalog_report(metadata, settings)
-    return 0
+    return 1 if "error" in metadata else 0
 
 
 def _embedder(profile, model: str | None):

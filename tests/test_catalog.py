@@ -184,3 +184,15 @@ def test_status_shows_the_catalog(converted, capsys, monkeypatch):
 def test_extensions_come_from_the_wheels(converted):
     found = {p.name for p in (converted.settings.data_dir / "duckdb_extensions").rglob("*.duckdb_extension")}
     assert found == {"fts.duckdb_extension", "vss.duckdb_extension"}
+
+
+def test_a_catalog_of_another_layout_asks_for_a_rebuild(converted, capsys, monkeypatch):
+    monkeypatch.setenv("PDFPIPE_DATA", str(converted.settings.data_dir))
+    with catalog_of(converted).connect() as con:
+        con.execute("UPDATE meta SET value = '0.9.0' WHERE name = 'catalog_version'")
+    assert main(["catalog"]) == 1
+    out = capsys.readouterr().out
+    assert "catalog update failed" in out and "has layout 0.9.0" in out and "--rebuild" in out
+    assert main(["catalog", "--rebuild"]) == 0
+    assert "8 in" in capsys.readouterr().out
+    assert rows(converted, "SELECT value FROM meta WHERE name = 'catalog_version'") == [("1.0.0",)]

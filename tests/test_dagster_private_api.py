@@ -25,6 +25,11 @@ NEEDED = [  # (module, names, why)
     ("dagster._utils.interrupts", ["capture_interrupts", "pop_captured_interrupt"], "run worker, claim wait"),
     ("dagster._core.execution.plan.instance_concurrency_context", ["InstanceConcurrencyContext"], "the claim wait"),
     ("dagster._core.definitions.reconstruct", ["ReconstructableRepository"], "the warm process preloads the location"),
+    (
+        "dagster._core.storage.partition_status_cache",
+        ["get_and_update_asset_status_cache_value"],
+        "`pdfpipe status` counts from the asset status cache",
+    ),
 ]
 
 
@@ -48,3 +53,17 @@ def test_shapes_pdfpipe_calls_are_unchanged():
     source = inspect.getsource(InstanceConcurrencyContext)
     for attr in ("self._pending_claims", "self._pending_timeouts", "def interval_to_next_pending_claim_check"):
         assert attr in source, f"Dagster {dg.__version__}: InstanceConcurrencyContext lost {attr}"
+
+
+def test_status_counts_from_the_cache_agree_with_per_partition_status():
+    from pdfpipe_assets.defs.partitions import documents, stage_status, status_subsets
+
+    with dg.instance_for_test() as instance:
+        keys = ["a", "b", "c"]
+        instance.add_dynamic_partitions(documents.name, keys)
+        for key in ("a", "b"):
+            instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition=key))
+        materialized, failed, running = status_subsets(instance, "fused_document")
+        per_key = stage_status(instance, keys, ["fused_document"])["fused_document"]
+    assert materialized == {k for k, v in per_key.items() if v == dg.AssetPartitionStatus.MATERIALIZED} == {"a", "b"}
+    assert failed == running == set()

@@ -167,6 +167,12 @@ class Registry:
             ).fetchall()
         return total, rows
 
+    def count(self) -> int:
+        if not self.path.exists():
+            return 0
+        with self._connect(read_only=True) as con:
+            return con.execute("SELECT count(*) FROM documents").fetchone()[0]
+
     def all(self) -> list[DocumentEntry]:
         with self._connect(read_only=True) as con:
             rows = con.execute("SELECT * FROM documents ORDER BY registered_at, key").fetchall()

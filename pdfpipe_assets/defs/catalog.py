@@ -47,7 +47,8 @@ def changes_since(instance: dg.DagsterInstance, ws: Workspace, after: int) -> tu
         for record in _fetch(instance.fetch_observations, stage, after):
             meta = record.asset_observation.metadata if record.asset_observation else {}
             if "failure_class" in meta and record.partition_key:
-                failure = (str(meta["failure_class"].value), str(meta.get("failure_message", "").value or ""))
+                message = meta.get("failure_message")
+                failure = (str(meta["failure_class"].value), str(message.value) if message else "")
                 events.append((record.storage_id, record.partition_key, failure))
     events.sort()
     latest = {key: failure for _, key, failure in events}  # the last event of a document wins

@@ -1,4 +1,4 @@
-"""What the ``pdfpipe`` command does with the Dagster instance: register, run, export."""
+"""What the ``pdfpipe`` command does with the Dagster instance: register, run, update the catalog."""
 
 import os
 import threading
@@ -227,12 +227,13 @@ def materialized_fused(instance: dg.DagsterInstance) -> list[str]:
     return sorted(instance.get_materialized_partitions(dg.AssetKey(FUSED)))
 
 
-def materialize_catalog(instance: dg.DagsterInstance) -> dict | None:
-    """One in-process run of ``update_catalog``; the catalog's metadata, or None if it failed."""
+def materialize_catalog(instance: dg.DagsterInstance) -> dict:
+    """One in-process run of ``update_catalog``; the catalog's metadata, or ``{"error": why}``."""
     job = code_location().resolve_job_def("update_catalog")
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
-        return None
+        failures = [e.step_failure_data.error for e in result.get_step_failure_events()]
+        return {"error": failures[0].message.strip() if failures and failures[0] else "the run failed"}
     (materialization,) = result.asset_materializations_for_node("corpus_catalog")
     return {k: v.value for k, v in materialization.metadata.items()}
 

@@ -13,7 +13,7 @@ from ..stages import STAGES
 from .catalog import catalog_status
 from .followup import failed_documents
 from .liveness import ACTIVE, dead_holders, wedged_pools
-from .partitions import documents, stage_status
+from .partitions import documents, stage_status, status_subsets
 from .pools import pool_states
 from .summary import recent_summaries
 
@@ -38,6 +38,21 @@ class Status:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _corpus_counts(instance: dg.DagsterInstance, total: int) -> tuple[dict, dict]:
+    """Per stage: documents materialized, failed, in progress and missing, from the status
+    cache's subsets (no per-document map); and the first failed stage of each failed document."""
+    counts, failed_at = {}, {}
+    for stage in STAGES:
+        materialized, failed, running = status_subsets(instance, stage)
+        failed -= running
+        materialized -= failed | running
+        for key in failed:
+            failed_at.setdefault(key, stage)
+        done = {"materialized": len(materialized), "failed": len(failed), "in_progress": len(running)}
+        counts[stage] = {**done, "missing": max(0, total - sum(done.values()))}
+    return counts, failed_at
 
 
 def _stage_counts(instance: dg.DagsterInstance, keys: list[str]) -> tuple[dict, dict]:
@@ -104,8 +119,8 @@ def collect(
     profile: Profile | None = None,
     catalog: CorpusCatalog | None = None,
 ) -> Status:
-    keys = instance.get_dynamic_partitions(documents.name)
-    counts, failed_at = _stage_counts(instance, keys)
+    total = registry.count() if registry else len(instance.get_dynamic_partitions(documents.name))
+    counts, failed_at = _corpus_counts(instance, total)
     failed = _failed(instance, failed_at)
     classes = Counter(item["class"] for item in failed)
     runs = {
@@ -120,7 +135,7 @@ def collect(
         inbox_refused_newest=[{"name": n, "reason": r, "at": at.isoformat()} for n, r, at in refused],
         dead_slot_holders=[asdict(h) for h in holders],
         wedged_pools=wedged_pools(instance, holders),
-        documents=len(keys),
+        documents=total,
         stages=counts,
         runs=runs,
         pools=[asdict(p) for p in pool_states(instance, profile)],

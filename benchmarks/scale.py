@@ -1,0 +1,119 @@
+"""A PostgreSQL instance with many registered documents, some materialized, and the timings that
+must hold at that scale.
+
+    python -m benchmarks.scale [--documents 500000] [--materialized 100000]
+
+It registers ``--documents`` keys as partitions (in the registry too), records a materialization
+of every document asset for the first ``--materialized`` of them (event batches written straight
+to the event log: what runs would have left, without running the engines), then times
+``pdfpipe status --json`` twice (the first call builds Dagster's asset status cache), reading every key, and planning a
+resume of the missing documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHUNK = 10_000
+
+
+def materialize_events(instance, keys: list[str], stages) -> None:
+    """One ASSET_MATERIALIZATION per stage and key, written in batches (fixture building only:
+    the event classes are Dagster's own)."""
+    import dagster as dg
+    from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+    from dagster._core.events.log import EventLogEntry
+
+    run_id = "scale-fixture"
+    for start in range(0, len(keys), 2_000):
+        batch = []
+        for key in keys[start : start + 2_000]:
+            for stage in stages:
+                event = DagsterEvent(
+                    event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+                    job_name="process_documents",
+                    event_specific_data=StepMaterializationData(
+                        dg.AssetMaterialization(asset_key=dg.AssetKey(stage), partition=key)
+                    ),
+                )
+                batch.append(
+                    EventLogEntry(
+                        error_info=None,
+                        level=logging.INFO,
+                        user_message="",
+                        run_id=run_id,
+                        timestamp=time.time(),
+                        dagster_event=event,
+                        job_name="process_documents",
+                    )
+                )
+        instance.event_log_storage.store_event_batch(batch)
+
+
+def timed(argv: list[str], env: dict) -> tuple[float, str]:
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "pdfpipe_assets.cli", *argv], env=env, capture_output=True, text=True)
+    if out.returncode not in (0, 1):
+        raise RuntimeError(out.stderr[-2000:])
+    return time.perf_counter() - started, out.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=500_000)
+    parser.add_argument("--materialized", type=int, default=100_000)
+    parser.add_argument("--postgres", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default="pdfpipe_scale")
+    args = parser.parse_args()
+
+    from pdfpipe_assets.defs.followup import missing_stages
+    from pdfpipe_assets.defs.operations import fresh_postgres_database, get_instance
+    from pdfpipe_assets.defs.partitions import documents
+    from pdfpipe_assets.settings import Settings
+    from pdfpipe_assets.stages import STAGES
+
+    data = Path(tempfile.mkdtemp(prefix="pdfpipe-scale-"))
+    url = fresh_postgres_database(args.postgres, args.database)
+    os.environ.update({"PDFPIPE_DATA": str(data), "PDFPIPE_POSTGRES_URL": url})
+    os.environ.pop("DAGSTER_HOME", None)
+    settings = Settings(data)
+    keys = [f"doc-{i:07d}-{i:012x}" for i in range(args.documents)]
+    t = time.perf_counter()
+    with get_instance(settings) as instance:
+        for start in range(0, len(keys), CHUNK):
+            instance.add_dynamic_partitions(documents.name, keys[start : start + CHUNK])
+        registered = time.perf_counter() - t
+        t = time.perf_counter()
+        materialize_events(instance, keys[: args.materialized], list(STAGES))
+        events = time.perf_counter() - t
+    print(
+        f"{args.documents:,} partitions registered in {registered:.1f} s; "
+        f"{args.materialized:,} x {len(STAGES)} materializations written in {events:.0f} s"
+    )
+
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    first, out = timed(["status", "--json"], env)
+    second, out = timed(["status", "--json"], env)
+    stages = json.loads(out)["stages"]
+    print(
+        f"pdfpipe status --json: first {first:.1f} s, second {second:.1f} s; fused_document {stages['fused_document']}"
+    )
+    with get_instance(settings) as instance:
+        t = time.perf_counter()
+        all_keys = instance.get_dynamic_partitions(documents.name)
+        listing = time.perf_counter() - t
+        work = missing_stages(instance, all_keys)
+        plan = time.perf_counter() - t
+    print(f"reading every key: {listing:.1f} s; planning a resume of {len(work):,} documents: {plan:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
