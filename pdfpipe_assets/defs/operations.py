@@ -232,8 +232,11 @@ def materialize_catalog(instance: dg.DagsterInstance) -> dict:
     job = code_location().resolve_job_def("update_catalog")
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
-        failures = [e.step_failure_data.error for e in result.get_step_failure_events()]
-        return {"error": failures[0].message.strip() if failures and failures[0] else "the run failed"}
+        errors = [e.step_failure_data.error for e in result.get_step_failure_events()]
+        error = errors[0] if errors else None
+        while error is not None and error.cause is not None:  # the engine's error, not Dagster's wrapper
+            error = error.cause
+        return {"error": error.message.strip() if error else "the run failed"}
     (materialization,) = result.asset_materializations_for_node("corpus_catalog")
     return {k: v.value for k, v in materialization.metadata.items()}
 
