@@ -30,6 +30,7 @@ NEEDED = [  # (module, names, why)
         ["get_and_update_asset_status_cache_value"],
         "`pdfpipe status` counts from the asset status cache",
     ),
+    ("dagster._core.instance.types", ["CachingDynamicPartitionsLoader"], "status reads the document keys once"),
 ]
 
 

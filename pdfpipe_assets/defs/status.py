@@ -13,7 +13,7 @@ from ..stages import STAGES
 from .catalog import catalog_status
 from .followup import failed_documents
 from .liveness import ACTIVE, dead_holders, wedged_pools
-from .partitions import documents, stage_status, status_subsets
+from .partitions import documents, partitions_loader, stage_status, status_subsets
 from .pools import pool_states
 from .summary import recent_summaries
 
@@ -44,8 +44,9 @@ def _corpus_counts(instance: dg.DagsterInstance, total: int) -> tuple[dict, dict
     """Per stage: documents materialized, failed, in progress and missing, from the status
     cache's subsets (no per-document map); and the first failed stage of each failed document."""
     counts, failed_at = {}, {}
+    loader = partitions_loader(instance)
     for stage in STAGES:
-        materialized, failed, running = status_subsets(instance, stage)
+        materialized, failed, running = status_subsets(instance, stage, loader)
         failed -= running
         materialized -= failed | running
         for key in failed:
