@@ -81,7 +81,7 @@ def register(instance: dg.DagsterInstance, settings: Settings, paths: list[Path]
     """Register files in the registry and as partitions; returns [(entry, is_new)]."""
     results = ingest(Registry(settings.registry_path, settings.root), paths)
     keys = [entry.key for entry, _ in results]
-    existing = set(instance.get_dynamic_partitions(documents.name))
+    existing = instance.get_existing_dynamic_partitions(documents.name, keys)  # these keys only, not all
     missing = list(dict.fromkeys(k for k in keys if k not in existing))  # registration order
     if missing:
         instance.add_dynamic_partitions(documents.name, missing)
