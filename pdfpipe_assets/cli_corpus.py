@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from .settings import Settings
@@ -59,7 +60,11 @@ def cmd_search(args, settings: Settings) -> int:
     filters = Filters(year=args.year, author=args.author, title=args.title)
     with _catalog(settings).connect(read_only=True) as con:
         embed = None if args.mode == "bm25" else _embedder(args.profile, catalog_model(con))
-        hits = search(con, args.query, k=args.k, mode=args.mode, filters=filters, embed=embed)
+        try:
+            hits = search(con, args.query, k=args.k, mode=args.mode, filters=filters, embed=embed)
+        except ValueError as err:
+            print(f"pdfpipe search: {err}", file=sys.stderr)
+            return 2
     if args.json:
         print(json.dumps([h.as_json() for h in hits], indent=1, ensure_ascii=False))
         return 0

@@ -149,6 +149,8 @@ def test_search_command_prints_hits_and_json(converted, capsys, monkeypatch):
     assert main(["search", "quantum dot", "--json", "-k", "1"]) == 0
     (hit,) = json.loads(capsys.readouterr().out)
     assert hit["anchors"][0].keys() == {"page", "x0", "y0", "x1", "y1"}
+    assert main(["search", "quantum dot", "--year", "recent"]) == 2
+    assert "give a year (2009) or a range" in capsys.readouterr().err
 
 
 def test_exports_are_readable_and_versioned(converted, tmp_path, monkeypatch):

@@ -30,6 +30,8 @@ class Filters:
         params: dict[str, object] = {}
         if self.year:
             low, _, high = self.year.partition("-")
+            if not (low.strip().isdigit() and (not high or high.strip().isdigit())):
+                raise ValueError(f"year {self.year!r}: give a year (2009) or a range (2005-2010)")
             where.append("d.year BETWEEN $y0 AND $y1")
             params |= {"y0": int(low), "y1": int(high or low)}
         if self.author:
@@ -111,7 +113,11 @@ def snippet(text: str, query: str, width: int = 220) -> str:
 
 
 def catalog_model(con) -> str | None:
-    row = con.execute("SELECT model FROM chunks GROUP BY model ORDER BY count(*) DESC LIMIT 1").fetchone()
+    """The embedding model of most documents (the vectors a query must be compared with)."""
+    row = con.execute(
+        "SELECT embedding_model FROM documents WHERE embedding_model IS NOT NULL "
+        "GROUP BY embedding_model ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
     return row[0] if row else None
 
 
