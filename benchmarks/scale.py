@@ -6,8 +6,8 @@ must hold at that scale.
 It registers ``--documents`` keys as partitions (in the registry too), records a materialization
 of every document asset for the first ``--materialized`` of them (event batches written straight
 to the event log: what runs would have left, without running the engines), then times
-``pdfpipe status --json`` twice (the first call builds Dagster's asset status cache), reading every key, and planning a
-resume of the missing documents.
+``pdfpipe status --json`` twice (the first call builds Dagster's asset status cache), reading every key, planning a
+resume of the missing documents, and one tick of ``resume_sensor``.
 """
 
 from __future__ import annotations
@@ -74,10 +74,14 @@ def main() -> None:
     parser.add_argument("--database", default="pdfpipe_scale")
     args = parser.parse_args()
 
+    import dagster as dg
+
     from pdfpipe_assets.catalog import Registry
     from pdfpipe_assets.defs.followup import missing_stages
     from pdfpipe_assets.defs.operations import fresh_postgres_database, get_instance
     from pdfpipe_assets.defs.partitions import documents
+    from pdfpipe_assets.defs.resources import PdfpipeResource
+    from pdfpipe_assets.defs.sensors import resume_sensor
     from pdfpipe_assets.settings import Settings
     from pdfpipe_assets.stages import STAGES
 
@@ -120,6 +124,17 @@ def main() -> None:
         work = missing_stages(instance, all_keys)
         plan = time.perf_counter() - t
     print(f"reading every key: {listing:.1f} s; planning a resume of {len(work):,} documents: {plan:.1f} s")
+    with (
+        get_instance(settings) as instance,
+        dg.build_sensor_context(
+            instance=instance, resources={"pdfpipe": PdfpipeResource(data_dir=str(data))}
+        ) as context,
+    ):
+        t = time.perf_counter()
+        result = resume_sensor(context)
+        print(
+            f"resume_sensor tick (the UI's resume): {time.perf_counter() - t:.1f} s, {len(result.run_requests)} runs queued"
+        )
 
 
 if __name__ == "__main__":

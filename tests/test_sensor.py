@@ -101,3 +101,28 @@ def test_a_file_still_being_written_waits(inbox):
     assert scan.ready == [] and scan.cursor == InboxCursor()
     scan = scan_inbox(inbox, InboxCursor(), now=time.time() + 5)
     assert [p.name for p in scan.ready] == ["growing.pdf"] and scan.cursor.names == ["growing.pdf"]
+
+
+def test_resume_sensor_queues_what_is_missing_or_failed(workspace):
+    from pdfpipe_assets.defs.batching import RANGE_END, RANGE_START
+    from pdfpipe_assets.defs.sensors import resume_sensor
+    from pdfpipe_assets.stages import STAGES
+
+    resource = PdfpipeResource(data_dir=str(workspace.settings.data_dir), profile_path=str(DEFAULT_PROFILE))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", ["a", "b", "c"])
+        for stage in STAGES:
+            instance.report_runless_asset_event(dg.AssetMaterialization(stage, partition="a"))
+        instance.report_runless_asset_event(dg.AssetMaterialization("source_pdf", partition="c"))
+        with dg.build_sensor_context(instance=instance, resources={"pdfpipe": resource}) as context:
+            result = resume_sensor(context)
+        b, c = result.run_requests  # not a: each with the stages it misses
+        assert (b.tags[RANGE_START], b.tags[RANGE_END], c.tags[RANGE_START]) == ("b", "b", "c")
+        assert len(b.asset_selection) == len(STAGES) and len(c.asset_selection) == len(STAGES) - 1
+        assert b.tags["pdfpipe/source"] == "resume"
+        for key in ("b", "c"):
+            for stage in STAGES:
+                instance.report_runless_asset_event(dg.AssetMaterialization(stage, partition=key))
+        with dg.build_sensor_context(instance=instance, resources={"pdfpipe": resource}) as context:
+            done = resume_sensor(context)
+        assert isinstance(done, dg.SkipReason) and "nothing to resume" in done.skip_message

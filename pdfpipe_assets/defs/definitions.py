@@ -12,7 +12,7 @@ from .catalog import catalog_sensor, corpus_catalog, update_catalog_job
 from .checks import page_geometry_agrees
 from .jobs import process_documents
 from .resources import PdfpipeResource, remember
-from .sensors import batch_followup_sensor, inbox_sensor
+from .sensors import batch_followup_sensor, inbox_sensor, resume_sensor
 from .summary import run_summary_sensor
 
 
@@ -28,7 +28,7 @@ def build_definitions(path: str | None = None, profile: Profile | None = None) -
         assets=[*build_assets(profile), corpus_catalog],
         asset_checks=[page_geometry_agrees],
         jobs=[process_documents, update_catalog_job],
-        sensors=[inbox_sensor, batch_followup_sensor, run_summary_sensor, catalog_sensor],
+        sensors=[inbox_sensor, batch_followup_sensor, run_summary_sensor, catalog_sensor, resume_sensor],
         resources={"pdfpipe": PdfpipeResource(profile_path=resolved)},
         executor=dg.in_process_executor,
     )

@@ -74,3 +74,14 @@ def followup_tags(run: dg.DagsterRun, batch: Batch) -> dict[str, str] | None:
     if depth > MAX_DEPTH:
         return None
     return {**batch.tags(), DEPTH_TAG: str(depth), "pdfpipe/followup_of": run.run_id}
+
+
+def resume_batches(instance: dg.DagsterInstance, batch_size: int, limit: int) -> tuple[list[Batch], int]:
+    """Up to ``limit`` runs over the documents with missing or failed stages, in partition order,
+    leaving out those a run is materializing (queued runs included: Dagster plans their
+    partitions when it creates them); and how many documents are left in all."""
+    order = instance.get_dynamic_partitions(documents.name)
+    status = stage_status(instance, order, STAGES)
+    busy = {k for k in order if any(s.get(k) == dg.AssetPartitionStatus.IN_PROGRESS for s in status.values())}
+    work = missing_stages(instance, [k for k in order if k not in busy], status)
+    return contiguous_batches(order, work, batch_size)[:limit], len(work)

@@ -7,7 +7,7 @@ import dagster as dg
 
 from ..catalog.inbox import InboxCursor, scan_inbox
 from .batching import Batch, wave_batches
-from .followup import failed_documents, followup_tags, plan_followups, run_partition_keys
+from .followup import failed_documents, followup_tags, plan_followups, resume_batches, run_partition_keys
 from .jobs import process_documents
 from .partitions import documents
 from .resources import PdfpipeResource
@@ -86,3 +86,29 @@ def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeR
             yield dg.RunRequest(
                 run_key=f"followup-{run.run_id}-{batch.keys[0]}", asset_selection=batch.asset_selection, tags=tags
             )
+
+
+@dg.sensor(job=process_documents, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED)
+def resume_sensor(context: dg.SensorEvaluationContext, pdfpipe: PdfpipeResource):
+    """The UI's `pdfpipe resume`: turn it on to materialize every missing or failed document,
+    with no partition to select in the browser.  Each tick queues a wave of batched runs (twice
+    the profile's concurrent runs) over documents no run is working on; turn it off when it
+    reports nothing left."""
+    profile = pdfpipe.workspace().profile
+    batches, left = resume_batches(context.instance, profile.batch_size, 2 * profile.max_concurrent_runs)
+    if not left:
+        return dg.SkipReason("every document is materialized: nothing to resume (turn this sensor off)")
+    if not batches:
+        return dg.SkipReason(f"{left} documents left, all in runs already")
+    context.log.info(f"resume: {left} documents with missing or failed stages; queuing {len(batches)} runs")
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"resume-{context.cursor or 0}-{b.keys[0]}-{b.keys[-1]}",
+                asset_selection=b.asset_selection,
+                tags={**b.tags(), "pdfpipe/source": "resume"},
+            )
+            for b in batches
+        ],
+        cursor=str(int(context.cursor or 0) + 1),
+    )
