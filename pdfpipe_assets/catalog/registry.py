@@ -113,7 +113,10 @@ class Registry:
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.unlink(missing_ok=True)
         try:
-            os.link(path, tmp) if take == "link" else os.rename(path, tmp)
+            if take == "link":
+                os.link(path, tmp)
+            else:
+                os.rename(path, tmp)
         except OSError:  # another filesystem, or links not allowed: a copy
             shutil.copyfile(path, tmp)
             if take == "move":

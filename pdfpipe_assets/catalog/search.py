@@ -139,8 +139,8 @@ def search(
         rankings["bm25"] = segments.bm25(con, query, CANDIDATES, where, params)
     if mode == "hybrid":
         rankings["title"] = title_ranking(con, query, CANDIDATES, where, params)
-    model = catalog_model(con)
-    if mode in ("hybrid", "vector") and embed is not None and model:
+    model = catalog_model(con) if mode in ("hybrid", "vector") and embed is not None else None
+    if model and embed is not None:
         rankings["vector"] = vector_ranking(con, embed(query), model, CANDIDATES, where, params)
     fused = fuse_rankings(rankings)[:k]
     if not fused:

@@ -109,8 +109,7 @@ def catalog_status(instance: dg.DagsterInstance, catalog: CorpusCatalog) -> dict
 def corpus_catalog(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
     ws = pdfpipe.workspace()
     report = update_catalog(context.instance, ws, context.log)
-    with catalog_of(ws).connect(read_only=True) as con:
-        total, failed = con.execute("SELECT count(*), count(*) FILTER (status = 'failed') FROM documents").fetchone()
+    totals = catalog_of(ws).summary()
     return dg.MaterializeResult(
         metadata={
             "loaded": report.loaded,
@@ -118,8 +117,8 @@ def corpus_catalog(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) 
             "refused": ", ".join(report.refused) or "-",
             "chunks_added": report.chunks,
             "seconds": report.seconds,
-            "documents_in_catalog": total,
-            "failed_in_catalog": failed,
+            "documents_in_catalog": totals["documents"],
+            "failed_in_catalog": totals["failed"],
             "path": dg.MetadataValue.path(ws.settings.catalog_path.name),
         }
     )
@@ -135,8 +134,9 @@ def catalog_sensor(context: dg.SensorEvaluationContext):
     """Request a catalog update when a document was converted or failed since the last request."""
     after = int(context.cursor or 0)
     newest = after
-    for stage in (EMBEDDINGS, *STAGES):
-        fetch = context.instance.fetch_materializations if stage == EMBEDDINGS else context.instance.fetch_observations
+    fetches = [(context.instance.fetch_materializations, EMBEDDINGS)]  # converted documents
+    fetches += [(context.instance.fetch_observations, stage) for stage in STAGES]  # failures
+    for fetch, stage in fetches:
         result = fetch(dg.AssetRecordsFilter(asset_key=dg.AssetKey(stage), after_storage_id=after), limit=1)
         if result.records:
             newest = max(newest, result.records[0].storage_id)

@@ -59,10 +59,19 @@ def plan_followups(
     """Runs for the stages the good documents still miss; a document that another run is
     materializing right now is left to that run."""
     good = [k for k in keys if k not in failed]
-    status = stage_status(instance, good, STAGES)
-    busy = {k for k in good if any(s.get(k) == dg.AssetPartitionStatus.IN_PROGRESS for s in status.values())}
-    work = missing_stages(instance, [k for k in good if k not in busy], status)
-    return contiguous_batches(instance.get_dynamic_partitions(documents.name), work, batch_size)
+    return _unfinished(instance, good, instance.get_dynamic_partitions(documents.name), batch_size)[0]
+
+
+def _unfinished(
+    instance: dg.DagsterInstance, keys: list[str], order: list[str], batch_size: int
+) -> tuple[list[Batch], int]:
+    """Batches over the stages ``keys`` still miss, leaving out documents a run is materializing
+    (queued runs included: Dagster plans their partitions when it creates them), and how many
+    documents that is."""
+    status = stage_status(instance, keys, STAGES)
+    busy = {k for k in keys if any(s.get(k) == dg.AssetPartitionStatus.IN_PROGRESS for s in status.values())}
+    work = missing_stages(instance, [k for k in keys if k not in busy], status)
+    return contiguous_batches(order, work, batch_size), len(work)
 
 
 DEPTH_TAG = "pdfpipe/followup_depth"
@@ -77,11 +86,8 @@ def followup_tags(run: dg.DagsterRun, batch: Batch) -> dict[str, str] | None:
 
 
 def resume_batches(instance: dg.DagsterInstance, batch_size: int, limit: int) -> tuple[list[Batch], int]:
-    """Up to ``limit`` runs over the documents with missing or failed stages, in partition order,
-    leaving out those a run is materializing (queued runs included: Dagster plans their
-    partitions when it creates them); and how many documents are left in all."""
+    """Up to ``limit`` runs over the documents with missing or failed stages that no run is
+    materializing, in partition order; and how many documents are left in all."""
     order = instance.get_dynamic_partitions(documents.name)
-    status = stage_status(instance, order, STAGES)
-    busy = {k for k in order if any(s.get(k) == dg.AssetPartitionStatus.IN_PROGRESS for s in status.values())}
-    work = missing_stages(instance, [k for k in order if k not in busy], status)
-    return contiguous_batches(order, work, batch_size)[:limit], len(work)
+    batches, left = _unfinished(instance, order, order, batch_size)
+    return batches[:limit], left
