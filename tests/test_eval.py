@@ -10,7 +10,7 @@ import pytest
 
 from pdfpipe_assets.cli import main
 from pdfpipe_assets.evaluation.docling_truth import markdown_text
-from pdfpipe_assets.evaluation.icdar2013 import relations
+from pdfpipe_assets.evaluation.icdar2013 import load_shapes, relations
 from pdfpipe_assets.evaluation.runner import aggregate, evaluate
 from pdfpipe_assets.profiles import load_profile
 from pdfpipe_assets.settings import Settings
@@ -99,6 +99,15 @@ def test_adjacency_relations_follow_the_grid():
     # a b / c (c spans two columns): a->b right, a->c down, b->c down
     cells = [(0, 0, 0, 0, "a"), (0, 1, 0, 1, "b"), (1, 0, 1, 1, "c")]
     assert set(relations(cells)) == {("a", "b", "right"), ("a", "c", "down"), ("b", "c", "down")}
+
+
+def test_icdar_shapes_count_from_the_first_index(tmp_path):
+    # us-021 to us-040 number rows and columns from 1: a 2 x 2 table there is still 2 x 2
+    cell = "<cell start-row='{r}' start-col='{c}'><bounding-box x1='10' y1='10' x2='20' y2='20'/></cell>"
+    cells = "".join(cell.format(r=r, c=c) for r in (1, 2) for c in (1, 2))
+    path = tmp_path / "t.icdar2013-str.xml"
+    path.write_text(f"<document><table><region page='1'>{cells}</region></table></document>")
+    assert [(rows, cols) for _, _, rows, cols in load_shapes(path, {1: 100.0})] == [(2, 2)]
 
 
 def test_aggregate_targets(scored):

@@ -45,6 +45,13 @@ def _cell_box(cell: ET.Element, height: float) -> BBox | None:
         return None
 
 
+def _extent(cells: list[ET.Element], axis: str) -> int:
+    """Rows (columns) a table spans: most files count from 0, some from 1 (``us-021`` to
+    ``us-040``), so the count runs from the first index used, not from 0."""
+    first = min(int(c.get(f"start-{axis}", "0")) for c in cells)
+    return max(int(c.get(f"end-{axis}", c.get(f"start-{axis}", "0"))) for c in cells) - first + 1
+
+
 def load_shapes(path: Path, heights: dict[int, float]) -> list[tuple[int, BBox, int, int]]:
     """(page, box of the cells on the first page, rows, cols) per ground-truth table."""
     shapes = []
@@ -57,8 +64,7 @@ def load_shapes(path: Path, heights: dict[int, float]) -> list[tuple[int, BBox, 
         cells = list(table.iter("cell"))
         if not boxes or not cells:
             continue
-        rows = max(int(c.get("end-row", c.get("start-row"))) for c in cells) + 1
-        cols = max(int(c.get("end-col", c.get("start-col"))) for c in cells) + 1
+        rows, cols = _extent(cells, "row"), _extent(cells, "col")
         box = BBox.of(
             (min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes))
         )
