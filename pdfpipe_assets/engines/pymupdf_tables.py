@@ -10,15 +10,26 @@ from .table_rows import RawCell, TextLine, split_spanning_cells, split_stacked_r
 
 
 def spans(table) -> list[tuple[int, int, int, int, tuple]]:
-    """(row, col, row_span, col_span, bbox) for every real cell of a PyMuPDF table."""
+    """(row, col, row_span, col_span, bbox) for every real cell of a PyMuPDF table.  A cell
+    spans the columns that start inside its box: an empty slot beside it may be covered by a
+    cell spanning down from above, and counting it too would make the two spans overlap."""
     rows = table.rows
+    starts: dict[int, float] = {}
+    for row in rows:
+        for c, box in enumerate(row.cells):
+            if box is not None:
+                starts[c] = min(starts.get(c, box[0]), box[0])
     out = []
     for r, row in enumerate(rows):
         for c, box in enumerate(row.cells):
             if box is None:
                 continue
             col_span = 1
-            while c + col_span < len(row.cells) and row.cells[c + col_span] is None:
+            while (
+                c + col_span < len(row.cells)
+                and row.cells[c + col_span] is None
+                and starts.get(c + col_span, box[2]) < box[2] - 1
+            ):
                 col_span += 1
             row_span = 1
             while (

@@ -84,8 +84,8 @@ def _cut(row: list[RawCell]) -> list[tuple[float, float]] | None:
     bands = _baselines([line for cell in row for line in cell.lines])
     if len(bands) < MIN_BANDS:
         return None
-    if any(len({_band_of(line, bands) for line in cell.lines}) < 2 for cell in stacked):
-        return None
+    if any(len({_band_of(line, bands) for line in cell.lines}) < MIN_BANDS for cell in stacked):
+        return None  # a two-line value beside a centred label (``200 (as`` / ``BTEX)``)
     return bands
 
 

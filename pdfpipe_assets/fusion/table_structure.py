@@ -46,7 +46,7 @@ def _remap(cells: list[Cell], axis: str, kept: set[int]) -> list[Cell]:
             covered = [index[min(order, key=lambda k: (abs(k - middle), -k))]]
         moved = c.model_copy(update={axis: covered[0], span: covered[-1] - covered[0] + 1})
         same = out.get((moved.row, moved.col))
-        if same is None:
+        if same is None or not same.text.strip():  # a label takes the place of an empty slot
             out[(moved.row, moved.col)] = moved
         elif moved.text.strip():
             out[(moved.row, moved.col)] = same.model_copy(update={"text": f"{same.text} {moved.text}".strip()})
@@ -78,12 +78,104 @@ def _merge_signs(cells: list[Cell], cols: int, header: int) -> list[Cell]:
     return cells
 
 
+def _column_groups(cells: list[Cell], cols: int) -> list[int]:
+    """The new column of each column: neighbours that never hold two different texts in one
+    row are one column (a frame's padding slots, a label set off from the figures under it)."""
+    cover: dict[tuple[int, int], int] = {}
+    for i, c in enumerate(cells):
+        if c.text.strip():
+            for r in range(c.row, c.row + c.row_span):
+                for k in range(c.col, c.col + c.col_span):
+                    cover[(r, k)] = i
+    rows = {r for r, _ in cover}
+    group, members = [0], [0]
+    for k in range(1, cols):
+        clash = any(
+            (a := cover.get((r, g))) is not None and (b := cover.get((r, k))) is not None and a != b
+            for r in rows
+            for g in members
+        )
+        members = [k] if clash else [*members, k]
+        group.append(group[-1] + clash)
+    return group
+
+
+def _compact_columns(cells: list[Cell], cols: int) -> list[Cell]:
+    group = _column_groups(cells, cols)
+    out: dict[tuple[int, int], Cell] = {}
+    for c in sorted(cells, key=lambda c: not c.text.strip()):  # texts first: they keep the slot
+        first, last = group[c.col], group[c.col + c.col_span - 1]
+        key = (c.row, first)
+        if key in out:
+            if c.text.strip():
+                out[key] = out[key].model_copy(update={"text": f"{out[key].text} {c.text}".strip()})
+            continue
+        out[key] = c.model_copy(update={"col": first, "col_span": last - first + 1})
+    return sorted(out.values(), key=lambda c: (c.row, c.col))
+
+
 def _header_rows(cells: list[Cell], rows: int, found: int) -> int:
-    stub = {c.row for c in cells if c.col == 0 and c.text.strip()}
+    """Leading rows with an empty stub (the first column holding text), at least ``found``;
+    a stub label in the header that spans rows down (``Substance`` beside two rows of column
+    titles) takes the header to its last row."""
+    filled = [c for c in cells if c.text.strip()]
+    stub_col = min(c.col for c in filled)
+    stub = {c.row for c in filled if c.col == stub_col}
     lead = 0
     while lead < rows - 1 and lead not in stub:
         lead += 1
-    return max(found, lead) if lead < rows - 1 else found
+    header = max(found, lead) if lead < rows - 1 else found
+    spanned = [c.row + c.row_span for c in cells if c.col == stub_col and c.row < header and c.row_span > 1]
+    return max([header, *[end for end in spanned if end < rows]])
+
+
+def _wrapped(cells: list[Cell], r: int, header: bool) -> bool:
+    """Row ``r + 1`` only continues the text of row ``r``: each of its texts sits under a
+    one-row text of the same columns (``Signed TA`` over ``(EURm)``).  In the body the finder
+    must also have seen one row there: the second line is the row label's alone, and a value
+    of row ``r`` spans down into ``r + 1`` (``Chlorine and inorganic`` over ``(as HCl)``
+    beside a ``10 000`` spanning both).  A label spanning rows groups them: it joins nothing."""
+    above = {(c.col, c.col_span) for c in cells if c.row == r and c.row_span == 1 and c.text.strip()}
+    below = [(c.col, c.col_span) for c in cells if c.row == r + 1 and c.text.strip()]
+    if not below or any(slot not in above for slot in below):
+        return False
+    if header:
+        return True
+    stub = min(c.col for c in cells if c.text.strip())
+    return all(col == stub for col, _ in below) and any(
+        c.row == r and c.row_span > 1 and c.col != stub and c.text.strip() for c in cells
+    )
+
+
+def _join_rows(cells: list[Cell], r: int) -> list[Cell]:
+    """Row ``r + 1`` folded into row ``r``: its labels appended to those above, spans shortened."""
+    above = {(c.col, c.col_span): i for i, c in enumerate(cells) if c.row == r and c.row_span == 1}
+    out = list(cells)
+    for c in cells:
+        if c.row == r + 1 and c.text.strip():
+            i = above[(c.col, c.col_span)]
+            out[i] = out[i].model_copy(update={"text": f"{out[i].text}\n{c.text}"})
+    kept = []
+    for c in out:
+        if c.row == r + 1 and c.row_span == 1:
+            continue
+        if c.row > r:
+            c = c.model_copy(update={"row": c.row - 1} if c.row > r + 1 else {"row": r, "row_span": c.row_span - 1})
+        elif c.row + c.row_span > r + 1:
+            c = c.model_copy(update={"row_span": c.row_span - 1})
+        kept.append(c)
+    return kept
+
+
+def _join_wrapped_rows(cells: list[Cell], header_rows: int) -> tuple[list[Cell], int]:
+    """Rows that are the next line of the texts above, joined to them (header and body apart)."""
+    r = max(c.row + c.row_span for c in cells) - 2
+    while r >= 0:
+        if r + 1 != header_rows and _wrapped(cells, r, header=r + 1 < header_rows):
+            cells = _join_rows(cells, r)
+            header_rows -= r + 1 < header_rows
+        r -= 1
+    return cells, header_rows
 
 
 def _spread_labels(cells: list[Cell], header_rows: int) -> list[Cell]:
@@ -124,7 +216,10 @@ def normalize_table(table: Table) -> Table:
     cells = _remap(cells, "col", _own(cells, "col", header))
     cells = _merge_signs(cells, max(c.col + c.col_span for c in cells), header)
     cells = _remap(cells, "col", _own(cells, "col", header))
+    cells = _compact_columns(cells, max(c.col + c.col_span for c in cells))
     cols = max(c.col + c.col_span for c in cells)
+    cells, header = _join_wrapped_rows(cells, header)
+    rows = max(c.row + c.row_span for c in cells)
     cells = _spread_labels(cells, header)
     return table.model_copy(
         update={
