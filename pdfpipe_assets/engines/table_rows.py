@@ -132,8 +132,44 @@ def _column_of(word: Word, edges: list[tuple[float, float] | None], first: int, 
     return None
 
 
+def _gap_groups(line: TextLine) -> list[list[Word]]:
+    """The line's words in runs split at gaps of at least a line height: wider than any
+    space between the words of a phrase, the gap a table puts between its columns."""
+    height = line.y1 - line.y0
+    groups: list[list[Word]] = []
+    for word in sorted(line.words):
+        if groups and word[0] - groups[-1][-1][1] < height:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return groups
+
+
+def _column_at(x: float, edges: list[tuple[float, float] | None], first: int, last: int) -> int | None:
+    return next((c for c in range(first, last + 1) if (e := edges[c]) and e[0] <= x <= e[1]), None)
+
+
+def _placed_by_gaps(cell: RawCell, edges: list[tuple[float, float] | None], last: int) -> list | None:
+    """(column, word, line) for the cell's words placed by runs: each run goes to the column
+    under its centre.  None when a run has no column, every run lands in one column, or
+    fewer than two runs are figures (a centred section label is set with wide spaces)."""
+    groups = [(line, group) for line in cell.lines for group in _gap_groups(line)]
+    if sum(bool(_FIGURE.match(" ".join(w[2] for w in group))) for _, group in groups) < 2:
+        return None
+    placed = []
+    for line, group in groups:
+        col = _column_at((group[0][0] + group[-1][1]) / 2, edges, cell.col, last)
+        if col is None:
+            return None
+        placed += [(col, w, line) for w in group]
+    return placed if len({c for c, _, _ in placed}) > 1 else None
+
+
 def split_spanning_cells(cells: list[RawCell], cols: int, header_rows: int) -> list[RawCell]:
-    """Body cells that span columns cut into one cell per column where their words allow."""
+    """Body cells that span columns cut into one cell per column where their words allow:
+    each word inside one column, or else runs of words set apart by column-wide gaps (when
+    the finder cut more columns than the figures have, columns that never hold two texts
+    in one row are joined later, by ``fusion.table_structure``)."""
     edges = _column_edges(cells, cols)
     out: list[RawCell] = []
     for cell in cells:
@@ -144,6 +180,8 @@ def split_spanning_cells(cells: list[RawCell], cols: int, header_rows: int) -> l
         placed = [(_column_of(w, edges, cell.col, last), w, line) for line in cell.lines for w in line.words]
         used = {c for c, _, _ in placed}
         if None in used or len(used) < 2:
+            placed = _placed_by_gaps(cell, edges, last) or []
+        if not placed:
             out.append(cell)
             continue
         for c in range(cell.col, last + 1):
