@@ -6,6 +6,7 @@ from typing import get_args
 
 from ..contracts import BBox, Cell, Table
 from ..contracts.layout import RegionLabel, html_table, markdown_grid
+from .table_columns import split_packed_columns
 from .table_rows import RawCell, TextLine, split_spanning_cells, split_stacked_rows
 
 
@@ -87,6 +88,7 @@ def tables_of(page, found) -> list[Table]:
             continue
         raw = split_spanning_cells(raw, table.col_count, header_rows)
         raw, rows = split_stacked_rows(raw, table.row_count, header_rows)
+        raw, cols = split_packed_columns(raw, table.col_count, header_rows)
         cells = [
             Cell(row=c.row, col=c.col, row_span=c.row_span, col_span=c.col_span, bbox=BBox.of(c.box), text=c.text)
             for c in raw
@@ -96,11 +98,11 @@ def tables_of(page, found) -> list[Table]:
                 page=page.number + 1,
                 bbox=BBox.of(table.bbox),
                 rows=rows,
-                cols=table.col_count,
+                cols=cols,
                 header_rows=header_rows,
                 cells=cells,
                 # Table.to_markdown() re-extracts every cell: 3 s for a 300-cell table
-                markdown=markdown_grid(cells, rows, table.col_count, header_rows),
+                markdown=markdown_grid(cells, rows, cols, header_rows),
                 html=html_table(cells, header_rows),
             )
         )

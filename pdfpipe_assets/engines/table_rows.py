@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from statistics import median
 
 MIN_BANDS = 3  # two lines per ruled row is a table's style (a value and its variant), not a stack
-_FIGURE = re.compile(r"^[\s(\[]*[-–—+±$€£]?\s*[\d.,]+|^[-–—*]+$|^n/?a$", re.I)
+FIGURE = re.compile(r"^[\s(\[]*[-–—+±$€£]?\s*[\d.,]+|^[-–—*]+$|^n/?a$", re.I)
 
 Word = tuple[float, float, str]  # x0, x1, text
 
@@ -71,7 +71,7 @@ def _band_of(line: TextLine, bands: list[tuple[float, float]]) -> int:
 
 def _numeric(cell: RawCell) -> bool:
     """Most of the cell's lines are figures: a column of values, not wrapped prose."""
-    return sum(bool(_FIGURE.match(line.text)) for line in cell.lines) * 2 >= len(cell.lines)
+    return sum(bool(FIGURE.match(line.text)) for line in cell.lines) * 2 >= len(cell.lines)
 
 
 def _cut(row: list[RawCell]) -> list[tuple[float, float]] | None:
@@ -132,13 +132,13 @@ def _column_of(word: Word, edges: list[tuple[float, float] | None], first: int, 
     return None
 
 
-def _gap_groups(line: TextLine) -> list[list[Word]]:
-    """The line's words in runs split at gaps of at least a line height: wider than any
-    space between the words of a phrase, the gap a table puts between its columns."""
+def gap_runs(line: TextLine) -> list[list[Word]]:
+    """The line's words in runs split at gaps of at least half the line height: twice a
+    word space (``100 000`` stays one figure), the least gap a table leaves between columns."""
     height = line.y1 - line.y0
     groups: list[list[Word]] = []
     for word in sorted(line.words):
-        if groups and word[0] - groups[-1][-1][1] < height:
+        if groups and word[0] - groups[-1][-1][1] < 0.5 * height:
             groups[-1].append(word)
         else:
             groups.append([word])
@@ -153,8 +153,8 @@ def _placed_by_gaps(cell: RawCell, edges: list[tuple[float, float] | None], last
     """(column, word, line) for the cell's words placed by runs: each run goes to the column
     under its centre.  None when a run has no column, every run lands in one column, or
     fewer than two runs are figures (a centred section label is set with wide spaces)."""
-    groups = [(line, group) for line in cell.lines for group in _gap_groups(line)]
-    if sum(bool(_FIGURE.match(" ".join(w[2] for w in group))) for _, group in groups) < 2:
+    groups = [(line, group) for line in cell.lines for group in gap_runs(line)]
+    if sum(bool(FIGURE.match(" ".join(w[2] for w in group))) for _, group in groups) < 2:
         return None
     placed = []
     for line, group in groups:
