@@ -163,3 +163,37 @@ def test_reading_order_reads_one_column_top_down_and_two_columns_left_first():
     assert reading_order(one_column, 600) == [0, 1, 2]
     two_columns = [BBox.of((320, 100, 550, 300)), BBox.of((50, 100, 280, 300)), BBox.of((50, 320, 280, 400))]
     assert reading_order(two_columns, 600) == [1, 2, 0]
+
+
+def test_numbered_sections_set_in_a_grid_read_in_number_order():
+    from pdfpipe_assets.fusion.reading_order import follow_numbering, heading_number
+
+    # column by column, a 2 x 2 grid of cards reads title, 1, its text, 3, its text, 2, 4
+    texts = ["The 20 Equations", "1. Euler", "text", "3. Calculus", "text", "2. Pythagoras", "text", "4. Maxwell"]
+    numbers = [heading_number(t) if t[0].isdigit() else None for t in texts]
+    assert follow_numbering(numbers) == [0, 1, 2, 5, 6, 3, 4, 7]
+    # in sequence already, too few, or not one run of numbers: left as it is
+    assert follow_numbering([None, 1, None, 2, 3]) == [0, 1, 2, 3, 4]
+    assert follow_numbering([2, None, 1]) == [0, 1, 2]
+    assert follow_numbering([1, 5, 3]) == [0, 1, 2]
+    assert heading_number("2 The RTE System") == 2 and heading_number("12) Scope") == 12
+    assert heading_number("2024 in review") is None and heading_number("Results") is None
+
+
+def test_a_block_on_a_footer_row_is_footer_too():
+    from pdfpipe_assets.fusion.furniture import furniture_row_mates
+
+    boxes = [
+        BBox.of((72, 100, 560, 600)),  # body
+        BBox.of((72, 703, 128, 717)),  # 'Revision: 2.4'
+        BBox.of((276, 703, 330, 717)),  # 'P/N 119-036': a footer
+        BBox.of((468, 703, 551, 717)),  # the date: a footer
+    ]
+    assert furniture_row_mates(boxes, [False, False, True, True], 792) == {1}
+    # a body line on that row with more body below it is not furniture
+    body_below = [*boxes, BBox.of((72, 730, 560, 745))]
+    assert furniture_row_mates(body_below, [False, False, True, True, False], 792) == set()
+    # nor is a block outside the bands
+    assert (
+        furniture_row_mates([BBox.of((72, 400, 128, 414)), BBox.of((276, 400, 330, 414))], [False, True], 792) == set()
+    )

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from statistics import median
 
+from ..contracts.geometry import BBox
 from ..contracts.spine import Line, OcrSpine, SpinePage
 
 BAND = 0.12  # share of the page height at the top and at the bottom
@@ -84,3 +85,25 @@ def without_running_furniture(spine: OcrSpine) -> OcrSpine:
         return spine
     pages = [p.model_copy(update={"lines": [ln for ln in p.lines if id(ln) not in furniture]}) for p in spine.pages]
     return spine.model_copy(update={"pages": pages})
+
+
+def furniture_row_mates(boxes: list[BBox], furniture: list[bool], height: float) -> set[int]:
+    """Blocks on the baseline of a furniture block inside the page's top or bottom band, with
+    no body block beyond them: the rest of that header or footer row (``Revision: 2.4`` left
+    of a footer's ``P/N 119-036`` and its date)."""
+    mates = set()
+    for i, box in enumerate(boxes):
+        bottom, top = box.y0 >= height * (1 - BAND), box.y1 <= height * BAND
+        if furniture[i] or not (bottom or top):
+            continue
+        middle = (box.y0 + box.y1) / 2
+        if not any(furniture[j] and boxes[j].y0 <= middle <= boxes[j].y1 for j in range(len(boxes))):
+            continue
+        beyond = [
+            j
+            for j, other in enumerate(boxes)
+            if j != i and not furniture[j] and (other.y0 > box.y1 if bottom else other.y1 < box.y0)
+        ]
+        if not beyond:
+            mates.add(i)
+    return mates

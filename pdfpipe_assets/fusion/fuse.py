@@ -24,8 +24,8 @@ from ..contracts.spine import Line, SpinePage
 from ..text import starts_caption
 from .clean_text import clean_block_text, join_lines, vocabulary
 from .drop_caps import attach_drop_caps
-from .furniture import running_furniture
-from .reading_order import reading_order
+from .furniture import furniture_row_mates, running_furniture
+from .reading_order import follow_numbering, heading_number, reading_order
 from .scholarly import without_headings_in_tables
 
 TABLE_OVERLAP = 0.5
@@ -185,10 +185,15 @@ def _page_blocks(
         )
         for t in tables
     ]
+    for i in furniture_row_mates([b.bbox for b in blocks], [b.furniture for b in blocks], page.height):
+        if blocks[i].kind not in HEADER_KINDS:
+            blocks[i] = blocks[i].model_copy(update={"furniture": True})
     head = [b for b in blocks if b.kind == "page_header"]
     foot = [b for b in blocks if b.kind == "page_footer"]
     body = [b for b in blocks if b.kind not in ("page_header", "page_footer")]
     ordered = [body[i] for i in reading_order([b.bbox for b in body], page.width)]
+    numbers = [heading_number(b.text) if b.kind == "section_header" else None for b in ordered]
+    ordered = [ordered[i] for i in follow_numbering(numbers)]
     return (
         sorted(head, key=lambda b: (b.bbox.y0, b.bbox.x0))
         + ordered

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..contracts import BBox
 
 MIDLINE_MARGIN = 0.05  # a block reaching this far past the middle on both sides spans the columns
@@ -51,3 +53,32 @@ def reading_order(boxes: list[BBox], page_width: float) -> list[int]:
     seen = set(order)
     order.extend(i for i in range(len(boxes)) if i not in seen)  # never drop a block
     return order
+
+
+_NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]?\s+\S")
+MIN_NUMBERED = 3
+
+
+def follow_numbering(numbers: list[int | None]) -> list[int]:
+    """Positions of a page's blocks (given in reading order, with the number of each numbered
+    heading, else None) reordered so that numbered sections follow their numbers.
+
+    A grid of cards numbered across its rows (``1 2`` over ``3 4``) reads ``1 3 2 4`` column by
+    column. When the page holds three or more numbered headings, numbered 1..n or k..k+n
+    without gaps, and the column order breaks their sequence, each heading and the blocks read
+    after it (up to the next numbered heading) move as one section into number order; what
+    comes before the first numbered heading stays first.
+    """
+    numbered = {i: n for i, n in enumerate(numbers) if n is not None}
+    at, seq = list(numbered), list(numbered.values())
+    if len(at) < MIN_NUMBERED or seq == sorted(seq) or sorted(seq) != list(range(min(seq), min(seq) + len(seq))):
+        return list(range(len(numbers)))
+    sections = [list(range(start, end)) for start, end in zip(at, [*at[1:], len(numbers)], strict=True)]
+    sections.sort(key=lambda section: numbered[section[0]])
+    return list(range(at[0])) + [i for section in sections for i in section]
+
+
+def heading_number(text: str) -> int | None:
+    """The section number a heading starts with (``3. The Fundamental Theorem``), else None."""
+    m = _NUMBERED.match(text)
+    return int(m.group(1)) if m else None
