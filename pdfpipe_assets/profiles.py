@@ -34,6 +34,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "render": {"kind": "pymupdf"},
     "text_layer": {"kind": "pymupdf"},
     "ocr": {"kind": "auto"},
+    "image_text": {"kind": "rapidocr"},
     "layout": {"kind": "pymupdf"},
     "tables": {"kind": "pymupdf"},
     "scholarly": {"kind": "embedded"},

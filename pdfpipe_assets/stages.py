@@ -14,7 +14,7 @@ from typing import cast
 from .contracts import FusedDocument, LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo, SpineFrames
 from .contracts.chunks import DocumentChunks
 from .contracts.fused import StageProvenance
-from .engines.base import EmbeddingEngine, EngineInfo, LayoutTableEngine, PageInput, ScholarlyOutput
+from .engines.base import EmbeddingEngine, EngineInfo, LayoutTableEngine, OcrPage, PageInput, ScholarlyOutput
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
@@ -110,25 +110,39 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
         "text_layer", "read", Path(source.path), pages=source.page_count, what="reading the text layer"
     )
     choices = [spine_rules.needs_ocr(lines) for lines in text_pages]
-    to_ocr = [n for n, (needed, _) in enumerate(choices, start=1) if needed]
+    imaged = {
+        n
+        for n, (needed, _) in enumerate(choices, start=1)
+        if not needed and spine_rules.text_in_images(source.pages[n - 1])
+    }
+    to_ocr = [n for n, (needed, _) in enumerate(choices, start=1) if needed or n in imaged]
     t = time.perf_counter()
     ocr_info = ws.host.engine("ocr").info
     if to_ocr:
         folder = ws.settings.stage_dir(key, RENDERS)
-        batch = [
+        batch_all = [
             PageInput(Path(source.path), n, folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi)
             for n in to_ocr
         ]
-        recognized = ws.host.call("ocr", "recognize", batch, pages=len(to_ocr), what="OCR")
-        if len(recognized) != len(batch):
-            raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
-        ocr_results = dict(zip(to_ocr, recognized))
+        ocr_results: dict[int, OcrPage] = {}
+        for stage, numbers in (("ocr", [n for n in to_ocr if n not in imaged]), ("image_text", sorted(imaged))):
+            batch = [b for b in batch_all if b.number in numbers]
+            if not batch:
+                continue
+            recognized = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR")
+            if len(recognized) != len(batch):
+                raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
+            ocr_results |= dict(zip(numbers, recognized, strict=True))
     ocr_seconds = time.perf_counter() - t
     pages = []
     for number, (lines, (needed, why)) in enumerate(zip(text_pages, choices), start=1):
         if needed:
             result = ocr_results[number]
             pages.append(spine_rules.ocr_page(source, number, result.lines, why, result.orientation))
+        elif number in imaged:
+            result = ocr_results[number]
+            page = spine_rules.text_page(source, number, lines, why)
+            pages.append(spine_rules.with_image_text(page, result.lines, result.orientation))
         else:
             pages.append(spine_rules.text_page(source, number, lines, why))
     spine = OcrSpine(text_engine=ws.host.engine("text_layer").info.label, ocr_engine=ocr_info.label, pages=pages)
@@ -137,11 +151,13 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
         raise DocumentError("engine_error", "stages disagree on page geometry: " + "; ".join(problems))
     seconds = _write_stage(ws, key, SPINE, spine, started, ws.engine_info(SPINE))
     ocr_pages = sum(p.source != "text_layer" for p in pages)
+    image_text = sum(ln.source != "text_layer" for n in imaged for ln in pages[n - 1].lines)
     return StageResult(
         {
             "pages": len(pages),
             "text_layer_pages": len(pages) - ocr_pages,
             "ocr_pages": ocr_pages,
+            "image_text_lines": image_text,
             "lines": sum(len(p.lines) for p in pages),
             "words": sum(len(ln.words) for p in pages for ln in p.lines),
             "ocr_seconds": round(ocr_seconds, 3),

@@ -109,3 +109,33 @@ def test_rapidocr_reads_the_scan_without_tesseract(workspace):
     text = " ".join(ln.text for ln in page.lines)
     assert recall(GROUND_TRUTH, text) >= 0.9
     assert all(ln.source == "ocr:rapidocr" and ln.words for ln in page.lines)
+
+
+def test_text_drawn_in_the_images_of_a_sparse_page_is_added_by_ocr(workspace):
+    # test-graphical-text.pdf: a cover whose text layer holds its title only; the logo at the
+    # top ('by FutureSkill') is a picture.  (olmOCR-bench page, see the corpus README.)
+    key, meta, _, spine = _process(workspace, "test-graphical-text.pdf")
+    (page,) = spine.pages
+    assert page.source == "text_layer" and "sparse text over images" in page.reason
+    layer = [ln.text for ln in page.lines if ln.source == "text_layer"]
+    added = [ln for ln in page.lines if ln.source == "ocr:rapidocr"]
+    assert "THE POWER OF STORYTELLING" in layer
+    assert "by FutureSkill" in [ln.text for ln in added]
+    assert meta["image_text_lines"] == len(added)
+    # the title, in the layer and in the picture's pixels, is not read twice
+    assert not any("STORYTELLING" in ln.text for ln in added)
+    assert _inside_page(spine)
+
+
+def test_a_full_text_page_is_not_ocred_for_its_images():
+    from pdfpipe_assets.contracts import SourcePage
+    from pdfpipe_assets.fusion.spine import text_in_images
+
+    def page(chars, share):
+        return SourcePage(
+            number=1, width=612, height=792, rotation=0, has_text_layer=True, text_chars=chars, image_share=share
+        )
+
+    assert text_in_images(page(50, 1.0)) and text_in_images(page(199, 0.1))
+    assert not text_in_images(page(2000, 1.0))  # a paper page with a figure
+    assert not text_in_images(page(50, 0.0))  # a title page drawn with text and rules only

@@ -24,6 +24,7 @@ class SourcePage(BaseModel):
     has_text_layer: bool
     text_chars: int = Field(description="non-whitespace characters in the text layer")
     bad_chars: int = Field(0, description="of those, U+FFFD, control, private-use or unassigned characters")
+    image_share: float = Field(0.0, description="share of the page drawn with images (their areas summed, at most 1)")
 
 
 class SourceInfo(BaseModel):

@@ -171,6 +171,7 @@ INTERFACES: dict[str, type] = {
     "render": RenderEngine,
     "text_layer": TextLayerEngine,
     "ocr": OcrEngine,
+    "image_text": OcrEngine,
     "layout": LayoutEngine,
     "tables": TableEngine,
     "scholarly": ScholarlyEngine,

@@ -49,6 +49,7 @@ class PyMuPDFSource(Engine[PyMuPDFSourceOptions]):
                         has_text_layer=False,  # decided by the stage from the counts (fusion/text_quality.py)
                         text_chars=n,
                         bad_chars=bad,
+                        image_share=image_share(page),
                     )
                 )
             meta = {k: str(v) for k, v in (doc.metadata or {}).items() if v}
@@ -70,3 +71,16 @@ class PyMuPDFSource(Engine[PyMuPDFSourceOptions]):
             )
         finally:
             doc.close()
+
+
+def image_share(page) -> float:
+    """The share of the page that images cover, their visible areas summed (overlaps counted
+    twice), at most 1: how much of the page a text layer cannot speak for."""
+    area = page.rect.width * page.rect.height
+    if area <= 0:
+        return 0.0
+    covered = 0.0
+    for info in page.get_image_info():
+        box = page.rect & info["bbox"]  # PyMuPDF's Rect intersection: the part on the page
+        covered += 0.0 if box.is_empty else box.width * box.height
+    return round(min(1.0, covered / area), 3)

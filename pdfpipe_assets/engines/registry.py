@@ -23,6 +23,11 @@ REGISTRY: dict[str, dict[str, str]] = {
         "tesseract": f"{_E}.ocr_tesseract:TesseractOcr",
         "rapidocr": f"{_E}.ocr_rapid:RapidOcr",
     },
+    "image_text": {  # text drawn in the images of a sparse text-layer page (fusion/spine.py)
+        "rapidocr": f"{_E}.ocr_rapid:RapidOcr",
+        "tesseract": f"{_E}.ocr_tesseract:TesseractOcr",
+        "auto": f"{_E}.ocr_auto:AutoOcr",
+    },
     "layout": {"pymupdf": f"{_E}.pymupdf_layout:PyMuPDFLayout"},
     "tables": {
         "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFTables",

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from ..contracts import Line, SourceInfo, SpinePage
+from ..contracts import Line, SourceInfo, SourcePage, SpinePage
 from .clean_text import accent_side, clean_line_text
 from .text_quality import usable_text
+
+SPARSE_CHARS = 200  # fewer characters than a short paragraph: a cover, a slide, a poster
+IMAGE_SHARE = 0.1  # ... with images over a tenth of the page or more
+OVERLAP = 0.3  # an OCR line this much inside a text-layer line is that line, read twice
 
 
 def needs_ocr(text_lines: list[Line]) -> tuple[bool, str]:
     ok, why = usable_text(" ".join(line.text for line in text_lines))
     return (not ok), why
+
+
+def text_in_images(page: SourcePage) -> bool:
+    """A page with a usable text layer but little text, drawn mostly with images: its images
+    carry text of their own (a cover's title, a slide's logo), so it is OCR'd as well."""
+    return page.text_chars < SPARSE_CHARS and page.image_share >= IMAGE_SHARE
+
+
+def with_image_text(page: SpinePage, ocr_lines: list[Line], orientation: int) -> SpinePage:
+    """The text-layer page plus the OCR lines that no text-layer line covers (upright OCR
+    only: a sideways reading of a few words is not to be trusted over the layer's geometry)."""
+    if orientation:
+        return page.model_copy(update={"reason": f"{page.reason}; OCR of its images read it sideways: not used"})
+    new = [o for o in ocr_lines if not any(o.bbox.overlap_of(t.bbox) >= OVERLAP for t in page.lines)]
+    base = max((ln.block for ln in page.lines), default=-1) + 1
+    new = [ln.model_copy(update={"block": base + ln.block}) for ln in new]
+    reason = f"{page.reason}; sparse text over images: OCR added {len(new)} lines"
+    return page.model_copy(update={"lines": [*page.lines, *new], "reason": reason})
 
 
 def _cleaned(line: Line, side: str) -> Line:
