@@ -145,7 +145,12 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
             pages.append(spine_rules.with_image_text(page, result.lines, result.orientation))
         else:
             pages.append(spine_rules.text_page(source, number, lines, why))
-    spine = OcrSpine(text_engine=ws.host.engine("text_layer").info.label, ocr_engine=ocr_info.label, pages=pages)
+    spine = OcrSpine(
+        text_engine=ws.host.engine("text_layer").info.label,
+        ocr_engine=ocr_info.label,
+        image_text_engine=ws.host.engine("image_text").info.label if imaged else None,
+        pages=pages,
+    )
     problems = page_geometry_problems(source, renders, spine)
     if problems:  # never let one stage see a page as portrait and another as landscape
         raise DocumentError("engine_error", "stages disagree on page geometry: " + "; ".join(problems))

@@ -4,10 +4,21 @@ import json
 
 import pytest
 
-from pdfpipe_assets.contracts import OcrSpine, RenderManifest
+from pdfpipe_assets.contracts import FusedDocument, OcrSpine, RenderManifest
 from pdfpipe_assets.engines.base import PageInput
 from pdfpipe_assets.engines.ocr_rapid import RapidOcr, RapidOcrOptions
-from pdfpipe_assets.stages import RENDERS, SPINE, geometry_problems, run_renders, run_source, run_spine
+from pdfpipe_assets.stages import (
+    FUSED,
+    RENDERS,
+    SPINE,
+    geometry_problems,
+    run_fuse,
+    run_layout,
+    run_renders,
+    run_scholarly,
+    run_source,
+    run_spine,
+)
 
 from .conftest import corpus, recall, register
 
@@ -125,6 +136,13 @@ def test_text_drawn_in_the_images_of_a_sparse_page_is_added_by_ocr(workspace):
     # the title, in the layer and in the picture's pixels, is not read twice
     assert not any("STORYTELLING" in ln.text for ln in added)
     assert _inside_page(spine)
+    assert spine.image_text_engine and spine.image_text_engine.startswith("rapidocr")
+    for stage in (run_layout, run_scholarly, run_fuse):
+        stage(workspace, key)
+    blocks = workspace.read(key, FUSED, FusedDocument).blocks
+    (logo,) = [b for b in blocks if "by FutureSkill" in b.text]
+    assert logo.engine == spine.image_text_engine  # the block says which engine read it
+    assert any(b.engine == spine.text_engine and "STORYTELLING" in b.text for b in blocks)
 
 
 def test_a_full_text_page_is_not_ocred_for_its_images():

@@ -47,6 +47,9 @@ class SpinePage(SpinePageFrame):
 class OcrSpine(BaseModel):
     text_engine: str
     ocr_engine: str
+    image_text_engine: str | None = Field(
+        None, description="the engine that read text in images, if any page needed it"
+    )
     pages: list[SpinePage]
 
     def all_lines(self):

@@ -150,7 +150,7 @@ def _page_blocks(
 ) -> list[Block]:
     """The page's blocks in reading order: header furniture, body (columns), footer furniture.
     Lines inside a found table are replaced by the table; text is cleaned (``clean_text``)."""
-    text_engine, table_engine = engines
+    text_engine, table_engine, image_engine = engines
     lines = [ln for ln in page.lines if not any(ln.bbox.overlap_of(t.bbox) >= TABLE_OVERLAP for t in tables)]
     lines, joined = attach_drop_caps(lines)
     kinds = {**kinds, **{id(new): kinds[id(old)] for new, old in joined if id(old) in kinds}}
@@ -169,7 +169,7 @@ def _page_blocks(
                 text=text,
                 unreadable_glyphs=unreadable,
                 source_stage="ocr_spine",
-                engine=text_engine,
+                engine=image_engine if all(ln.source != "text_layer" for ln in run) and image_engine else text_engine,
             )
         )
     blocks += [
@@ -213,7 +213,12 @@ def fuse(
     vocab = vocabulary(ln.text for page in spine.pages for ln in page.lines)
     blocks: list[Block] = []
     for page in spine.pages:
-        engines = (spine.text_engine if page.source == "text_layer" else spine.ocr_engine, layout.engine)
+        text_layer = page.source == "text_layer"
+        engines = (
+            spine.text_engine if text_layer else spine.ocr_engine,
+            layout.engine,
+            spine.image_text_engine if text_layer else None,  # text read from a text-layer page's images
+        )
         regions = [r for r in layout.regions if r.page == page.number]
         page_tables = [t for t in layout.tables if t.page == page.number]
         for block in _page_blocks(page, regions, page_tables, kinds, engines, vocab):
