@@ -59,7 +59,7 @@ def test_good_documents_through_every_stage(workspace, resource):
             fused = result.asset_materializations_for_node("fused_document")[0]
             assert fused.partition == key and fused.metadata["blocks"].value > 0
             spine = result.asset_materializations_for_node("ocr_spine")[0]
-            assert spine.metadata["engine"].value == "pymupdf+tesseract"
+            assert spine.metadata["engine"].value == "pymupdf+tesseract+rapidocr"  # text layer, OCR, text in images
         assert instance.get_materialized_partitions(dg.AssetKey("fused_document")) == set(keys)
     for key in keys:
         assert workspace.path(key, "fused_document").exists()
