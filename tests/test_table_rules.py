@@ -182,3 +182,29 @@ def test_icdar_2013_pages_get_the_true_rows_and_columns(stem, page):
         assert pairs, f"{stem} p{page}: no table over the true one"
         found = tables[pairs[0][1]]
         assert (found.rows, found.cols) == (rows, cols)
+
+
+def test_a_caption_row_and_note_rows_leave_the_table_and_its_box():
+    cells = [(0, 0, "Exhibit 9\nCharacteristics of Types of Assessments"), (1, 0, "Standard"), (1, 1, "General")]
+    cells += [(2, 0, "Content"), (2, 1, "Grade level"), (3, 0, "Source: Adapted from NAAC")]
+    cells += [(4, 0, "Exhibit reads: Sixty-nine percent agree")]
+    table = normalize_table(_table(cells, {(0, 0): (1, 2), (3, 0): (1, 2), (4, 0): (1, 2)}, header_rows=0))
+    assert (table.rows, table.cols) == (2, 2)
+    assert _texts(table) == {(0, 0): "Standard", (0, 1): "General", (1, 0): "Content", (1, 1): "Grade level"}
+    assert (table.bbox.y0, table.bbox.y1) == (1, 3)  # the caption's and notes' lines are outside it now
+
+
+def test_a_wide_first_row_that_is_no_caption_stays():
+    cells = [(0, 0, "Year Ended December 31"), (1, 0, "Revenue"), (1, 1, "178"), (2, 0, "Costs"), (2, 1, "3,423")]
+    table = normalize_table(_table(cells, {(0, 0): (1, 2)}))
+    assert table.rows == 3
+
+
+def test_text_in_a_table_region_outside_the_grid_is_its_caption_or_note():
+    from pdfpipe_assets.contracts import Region
+    from pdfpipe_assets.fusion.fuse import _kind
+
+    region = Region(page=1, bbox=BBox.of((0, 0, 100, 100)), label="table")
+    assert _kind("Exhibit 20 Perceived Benefits", region, "text") == "caption"
+    assert _kind("Source: NLS-NCLB, Principal Surveys.", region, "text") == "footnote"
+    assert _kind("12,345", region, "text") == "table"

@@ -27,6 +27,7 @@ from .drop_caps import attach_drop_caps
 from .furniture import furniture_row_mates, running_furniture
 from .reading_order import follow_numbering, heading_number, reading_order
 from .scholarly import without_headings_in_tables
+from .table_captions import table_caption, table_note
 
 TABLE_OVERLAP = 0.5
 ANCHOR_OVERLAP = 0.5
@@ -131,6 +132,8 @@ def _kind(text: str, region: Region | None, scholarly_kind: str) -> str:
     kind = _KIND_OF_LABEL.get(region.label, "text") if region else "text"
     if kind in ("text", "picture") and starts_caption(text):
         return "caption"  # the model often calls a caption plain text
+    if kind == "table":  # text in a table region outside the grid: the table's caption or notes
+        return "caption" if starts_caption(text) or table_caption(text) else "footnote" if table_note(text) else kind
     return kind
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..contracts import Cell, Table
 from ..contracts.layout import html_table, markdown_grid
+from .table_captions import without_caption_rows
 
 CURRENCY = {"$", "€", "£", "¥", "US$", "C$", "A$"}
 
@@ -211,6 +212,10 @@ def normalize_table(table: Table) -> Table:
     if not any(c.text.strip() for c in table.cells):
         return table
     cells = _remap(list(table.cells), "row", _own(table.cells, "row"))
+    table = without_caption_rows(
+        table.model_copy(update={"cells": cells, "rows": max(c.row + c.row_span for c in cells)})
+    )
+    cells = list(table.cells)
     rows = max(c.row + c.row_span for c in cells)
     header = _header_rows(cells, rows, min(table.header_rows, rows - 1)) if table.cols > 1 else table.header_rows
     cells = _remap(cells, "col", _own(cells, "col", header))
