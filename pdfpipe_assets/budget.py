@@ -17,6 +17,7 @@ import multiprocessing.util  # registers its exit handler now, so that ours (bel
 import os
 import resource
 import signal
+import threading
 from typing import Any
 
 from .errors import DocumentError, EngineUnavailable
@@ -128,21 +129,33 @@ class BudgetWorker:
         raise DocumentError("engine_error", f"{what} failed: {value}")
 
 
-_WORKERS: dict[tuple[int | None, str], BudgetWorker] = {}
+_WORKERS: list[BudgetWorker] = []  # every worker of this process
+_IDLE: dict[tuple[int | None, str], list[BudgetWorker]] = {}  # by memory cap and start method
+_LOCK = threading.Lock()
 
 
 def run_with_budget(fn, *args, timeout_s: float, memory_mb: int | None = None, what: str = "work", start: str = "fork"):
-    """``fn(*args)`` (both picklable) in this process's worker for ``memory_mb`` and start
-    method; ``timeout`` / ``out_of_memory`` DocumentErrors when over."""
-    worker = _WORKERS.get((memory_mb, start))
-    if worker is None:
-        worker = _WORKERS[(memory_mb, start)] = BudgetWorker(memory_mb, start)
-    return worker.call(fn, *args, timeout_s=timeout_s, what=what)
+    """``fn(*args)`` (both picklable) in an idle worker of this process for ``memory_mb`` and
+    start method; ``timeout`` / ``out_of_memory`` DocumentErrors when over.  One caller at a
+    time reuses one warm worker; callers at once (a Celery worker's step threads) get one each."""
+    key = (memory_mb, start)
+    with _LOCK:
+        idle = _IDLE.setdefault(key, [])
+        worker = idle.pop() if idle else None
+        if worker is None:
+            worker = BudgetWorker(memory_mb, start)
+            _WORKERS.append(worker)
+    try:
+        return worker.call(fn, *args, timeout_s=timeout_s, what=what)
+    finally:
+        with _LOCK:
+            if worker in _WORKERS:  # not stopped meanwhile
+                _IDLE[key].append(worker)
 
 
 def kill_workers() -> None:
     """SIGKILL this process's workers at once (an interrupted command that exits without waiting)."""
-    for worker in _WORKERS.values():
+    for worker in list(_WORKERS):
         if worker.process is not None and worker.process.pid:
             try:
                 os.kill(worker.process.pid, signal.SIGKILL)
@@ -152,8 +165,11 @@ def kill_workers() -> None:
 
 def stop_workers() -> None:
     """End this process's workers; the next call forks a fresh one from the process as it is now."""
-    while _WORKERS:
-        _WORKERS.popitem()[1].stop()
+    with _LOCK:
+        workers, _WORKERS[:] = list(_WORKERS), []
+        _IDLE.clear()
+    for worker in workers:
+        worker.stop()
 
 
 # At exit, close the workers' pipes (they stop on EOF) before multiprocessing's own exit handler

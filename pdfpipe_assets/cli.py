@@ -10,6 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .cli_cluster import add_parsers as add_cluster_parsers
 from .cli_corpus import add_parsers, print_catalog_report
 from .cli_show import cmd_show
 from .settings import PROJECT_ROOT, Settings
@@ -87,8 +88,9 @@ def cmd_status(args, settings: Settings) -> int:
         catalog = CorpusCatalog(settings.catalog_path)
         st = collect(instance, args.stuck_after, Registry(settings.registry_path, settings.root), args.profile, catalog)
     bad = 1 if st.stuck_runs or st.wedged_pools else 0
+    workers = _workers(args.profile)
     if args.json:
-        print(json.dumps(st.to_dict(), indent=1))
+        print(json.dumps({**st.to_dict(), **({"workers": workers} if workers is not None else {})}, indent=1))
         return bad
     print(f"documents registered: {st.documents}")
     print(f"{'stage':18} {'done':>6} {'failed':>6} {'running':>7} {'missing':>7}")
@@ -97,6 +99,8 @@ def cmd_status(args, settings: Settings) -> int:
     print(f"runs: {st.runs['queued']} queued, {st.runs['started']} running")
     limits = {p["pool"]: "-" if p["limit"] is None else p["limit"] for p in st.pools}
     print("pools: " + ", ".join(f"{p['pool']} {p['active']}/{limits[p['pool']]}" for p in st.pools))
+    if workers is not None:
+        print("workers: " + (", ".join(f"{w['name']} {w['queues']} {w['slots']} slots" for w in workers) or "none"))
     c = st.catalog
     if c.get("busy"):
         print("catalog: an update is running")
@@ -125,6 +129,18 @@ def cmd_status(args, settings: Settings) -> int:
         for item in st.failed:
             print(f"FAILED {item['key']}  {item['stage']}  [{item['class']}] {item['message']}")
     return bad
+
+
+def _workers(profile) -> list[dict] | None:
+    """The Celery workers of a cluster profile (None for a one-machine profile)."""
+    if profile.cluster is None:
+        return None
+    from .defs.cluster import workers
+
+    try:
+        return workers(profile)
+    except Exception as err:  # noqa: BLE001 - the broker is down: say so, the rest still reports
+        return [{"name": f"broker unreachable: {err}", "queues": [], "slots": None}]
 
 
 def cmd_resume(args, settings: Settings) -> int:
@@ -299,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="the overlay's file (default: <key>-p<PAGE>.png here)")
     p.set_defaults(fn=cmd_show)
     add_parsers(sub)  # catalog, search, export
+    add_cluster_parsers(sub)  # worker
     p = sub.add_parser("schema", help="write (or --check) the committed JSON Schema")
     p.add_argument("--check", action="store_true")
     p.set_defaults(fn=cmd_schema)

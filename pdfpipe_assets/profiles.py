@@ -91,6 +91,21 @@ class Budget(BaseModel):
         return self.base_s + self.per_page_s * max(1, pages)
 
 
+class Cluster(BaseModel):
+    """Steps run on Celery workers (``dagster-celery``'s executor) instead of in the run's
+    process: each pool's steps go to the queue named here, and each node's worker on that
+    queue has as many slots as the node gives the class.  Dagster pools stay deployment-wide caps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    broker: str = Field("pyamqp://guest@127.0.0.1:5672//", description="the Celery broker (RabbitMQ or Redis)")
+    backend: str = Field("rpc://", description="where step results go back to the run")
+    queues: dict[str, str] = Field(description="pool -> the Celery queue its steps are routed to")
+    nodes: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="node -> {queue: slots}: the workers `pdfpipe worker --node N` starts"
+    )
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -107,6 +122,7 @@ class Profile(BaseModel):
         description="where documents' files and source PDFs live (a shared mount on a cluster); default: the data dir",
     )
     engines: Engines = Field(default_factory=Engines)
+    cluster: Cluster | None = Field(None, description="run steps on Celery workers, per-node slots")
 
     def engine(self, stage: str) -> EngineOptions:
         return getattr(self.engines, stage)
@@ -127,7 +143,14 @@ class Profile(BaseModel):
         unknown = {a: p for a, p in pools.items() if p not in self.pools}
         if unknown:
             raise ValueError(f"pools without a limit in `pools`: {unknown} (asset: pool)")
+        unrouted = {a: p for a, p in pools.items() if self.cluster and p not in self.cluster.queues}
+        if unrouted:
+            raise ValueError(f"pools without a Celery queue in `cluster.queues`: {unrouted} (asset: pool)")
         return self
+
+    def queue(self, asset: str) -> str | None:
+        """The Celery queue of the asset's steps, on a cluster profile."""
+        return self.cluster.queues[self.asset_pool(asset)] if self.cluster else None
 
 
 def _merge(base: dict, override: dict) -> dict:

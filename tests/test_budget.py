@@ -132,3 +132,20 @@ def test_a_process_with_a_worker_exits_even_when_it_ignores_sigterm():
         cwd=PROJECT_ROOT,
     )
     assert done.returncode == 0 and done.stdout.strip() == "6", done.stderr
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_callers_at_once_get_a_worker_each_and_one_caller_reuses_its_own():
+    # a Celery worker runs its slots' steps in threads of one process
+    from concurrent.futures import ThreadPoolExecutor
+
+    stop_workers()
+    with ThreadPoolExecutor(2) as pool:
+        pids = list(pool.map(lambda _: run_with_budget(_pid_after, 0.5, timeout_s=10), range(2)))
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert run_with_budget(_pid_after, 0, timeout_s=10) in pids  # warm, not forked again
+    stop_workers()

@@ -38,6 +38,7 @@ def _asset(stage: str, deps: list[str], description: str, profile: Profile, ws: 
         description=description,
         kinds={"pdf"},
         backfill_policy=backfill_policy(profile),
+        op_tags={"dagster-celery/queue": queue} if (queue := profile.queue(stage)) else None,
     )
     def _stage(context: dg.AssetExecutionContext, pdfpipe: PdfpipeResource) -> dg.MaterializeResult:
         return run_stage(context, pdfpipe.workspace(), stage)

@@ -10,6 +10,7 @@ from . import claim_wait
 from .assets import build_assets
 from .catalog import catalog_sensor, corpus_catalog, update_catalog_job
 from .checks import page_geometry_agrees
+from .cluster import cluster_executor
 from .jobs import process_documents
 from .resources import PdfpipeResource, remember
 from .sensors import batch_followup_sensor, inbox_sensor, resume_sensor
@@ -30,7 +31,7 @@ def build_definitions(path: str | None = None, profile: Profile | None = None) -
         jobs=[process_documents, update_catalog_job],
         sensors=[inbox_sensor, batch_followup_sensor, run_summary_sensor, catalog_sensor, resume_sensor],
         resources={"pdfpipe": PdfpipeResource(profile_path=resolved)},
-        executor=dg.in_process_executor,
+        executor=cluster_executor(profile) if profile.cluster else dg.in_process_executor,
     )
 
 

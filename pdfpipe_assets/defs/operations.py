@@ -160,6 +160,10 @@ def _code_location(profile: str) -> dg.Definitions:
 def _execute(instance: dg.DagsterInstance, batch: Batch, tags: dict | None, run_id: str):
     job = code_location().resolve_job_def("process_documents")
     single = len(batch.keys) == 1
+    if load_profile(str(profile_path())).cluster:  # steps go to Celery workers: the job must be reconstructable
+        from .cluster import execute_on_cluster
+
+        return execute_on_cluster(instance, batch, {**(tags or {}), **batch.tags()}, QUIET)
     return job.execute_in_process(
         instance=instance,
         raise_on_error=False,
