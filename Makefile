@@ -9,7 +9,7 @@ TESSDATA := /usr/share/tesseract-ocr/5/tessdata
 PY_DIRS := pdfpipe_assets pdfpipe_launcher benchmarks tests
 MAX_LINES := 400
 
-.PHONY: help setup tessdata run test test-fast dev schema bench bench-tables bench-catalog eval load chaos lint fmt typecheck contracts check clean
+.PHONY: help setup tessdata run test test-fast dev schema bench bench-tables bench-catalog cluster-demo eval load chaos lint fmt typecheck contracts check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ clean:  ## remove ./data and caches
 
 bench: setup  ## throughput benchmark (QUICK=1: under 5 minutes); last line machine-readable
 	$(BIN)/python -m benchmarks.bench $(if $(QUICK),--quick --sensor-files 2000,) $(BENCH_ARGS)
+
+cluster-demo: setup  ## two Celery workers as two nodes (RabbitMQ, PostgreSQL): docs/hour, one worker vs two
+	$(BIN)/python -m benchmarks.cluster $(CLUSTER_ARGS)
 
 eval: setup  ## extraction quality against the ground truth beside the corpus PDFs
 	$(BIN)/pdfpipe eval --corpus $(or $(CORPUS),../shared/corpus) $(EVAL_ARGS)

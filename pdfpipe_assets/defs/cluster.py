@@ -64,23 +64,53 @@ def worker_app(profile: Profile):
     return app
 
 
-def worker_argv(queues: list[str], concurrency: int, name: str | None, pool: str = "threads") -> list[str]:
-    """Celery's worker arguments: the queues, one slot per concurrent step, a node name.  Steps
-    run in threads of the worker: a prefork pool's children are daemonic and could not start
-    the budget worker that runs the engines (the heavy work is in those processes anyway)."""
-    argv = ["worker", "--concurrency", str(concurrency), "--prefetch-multiplier", "1", "--pool", pool]
-    argv += ["--hostname", name or f"{'+'.join(queues)}@{socket.gethostname()}", "--loglevel", "INFO"]
+def worker_argv(queues: list[str], name: str) -> list[str]:
+    """Celery's arguments for one slot: the queues, the ``solo`` pool (the step runs in the
+    worker's own process), no prefetching beyond the step in hand."""
+    argv = ["worker", "--pool", "solo", "--concurrency", "1", "--prefetch-multiplier", "1"]
+    argv += ["--hostname", name, "--loglevel", "INFO"]
     for queue in queues:
         argv += ["--queues", queue]
     return argv
 
 
+def slot_names(name: str | None, queues: list[str], concurrency: int) -> list[str]:
+    """One Celery worker name per slot: ``node-a@host`` -> ``node-a.1@host``, ``node-a.2@host``."""
+    base = name or f"{'+'.join(queues)}@{socket.gethostname()}"
+    if concurrency == 1:
+        return [base]
+    node, _, host = base.partition("@")
+    return [f"{node}.{i}@{host or socket.gethostname()}" for i in range(1, concurrency + 1)]
+
+
 def run_worker(profile: Profile, queues: list[str], concurrency: int, name: str | None) -> None:
-    """Serve ``queues`` with ``concurrency`` slots until stopped (blocks)."""
+    """Serve ``queues`` with ``concurrency`` slots until stopped (blocks).
+
+    Each slot is its own Celery process with the ``solo`` pool.  Steps in threads of one
+    process (Celery's ``threads`` pool) deadlocked here: a step forks its engine worker while
+    another step's thread holds a lock, and the child inherits it held; a ``prefork`` pool's
+    children are daemonic and may not start the engine worker at all."""
     from ..engines.threads import cap_threads
 
     cap_threads(profile.threads_per_worker)  # engines in this worker get the profile's thread caps
-    worker_app(profile).worker_main(worker_argv(queues, concurrency, name))
+    names = slot_names(name, queues, concurrency)
+    if len(names) == 1:
+        worker_app(profile).worker_main(worker_argv(queues, names[0]))
+        return
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "pdfpipe_assets.cli", "worker", *(a for q in queues for a in ("--queue", q))]
+    slots = [subprocess.Popen([*base, "--concurrency", "1", "--name", n]) for n in names]
+    try:
+        for slot in slots:
+            slot.wait()
+    finally:  # stopped (SIGTERM, Ctrl-C): the slots stop with it
+        for slot in slots:
+            if slot.poll() is None:
+                slot.terminate()
+        for slot in slots:
+            slot.wait()
 
 
 def workers(profile: Profile, timeout: float = 1.0) -> list[dict]:

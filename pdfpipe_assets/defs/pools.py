@@ -16,10 +16,17 @@ class PoolState:
 
 
 def apply_profile(instance: dg.DagsterInstance, profile: Profile) -> dict[str, int]:
-    """Set every pool explicitly: a pool never set is not limited on its first dequeue pass."""
+    """Set every pool explicitly: a pool never set is not limited on its first dequeue pass.
+    A pool already at its limit is left alone: several commands starting at once on PostgreSQL
+    (a cluster's run commands) would otherwise rewrite the same rows together, and one of them
+    saw its transaction aborted."""
+    storage = instance.event_log_storage
     limits = {pool: int(limit) for pool, limit in profile.pools.items()}
+    known = storage.get_concurrency_keys()
     for pool, limit in limits.items():
-        instance.event_log_storage.set_concurrency_slots(pool, limit)
+        if pool in known and storage.get_concurrency_info(pool).slot_count == limit:
+            continue
+        storage.set_concurrency_slots(pool, limit)
     return limits
 
 
