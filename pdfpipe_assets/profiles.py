@@ -8,11 +8,12 @@ mappings merge, everything else replaces.  Every profile is validated when it is
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from .engines.base import EngineOptions, Isolation
 from .engines.registry import REGISTRY, engine_class, known_kinds
@@ -105,6 +106,13 @@ class Cluster(BaseModel):
         default_factory=dict, description="node -> {queue: slots}: the workers `pdfpipe worker --node N` starts"
     )
 
+    @field_validator("broker", "backend")
+    @classmethod
+    def _expand(cls, url: str) -> str:
+        """``${NAME}`` and ``${NAME:-default}`` come from the environment, so that a password
+        stays out of the profile (the Docker deployment's broker is ``${RABBITMQ_URL:-...}``)."""
+        return expand_env(url)
+
 
 class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -151,6 +159,24 @@ class Profile(BaseModel):
     def queue(self, asset: str) -> str | None:
         """The Celery queue of the asset's steps, on a cluster profile."""
         return self.cluster.queues[self.asset_pool(asset)] if self.cluster else None
+
+
+_VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def expand_env(text: str) -> str:
+    """``text`` with each ``${NAME}`` / ``${NAME:-default}`` replaced; an unset name without a
+    default is an error that names it."""
+
+    def value(match: re.Match) -> str:
+        name, default = match.groups()
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ValueError(f"${{{name}}} is not set and has no default (write ${{{name}:-value}})")
+        return default
+
+    return _VARIABLE.sub(value, text)
 
 
 def _merge(base: dict, override: dict) -> dict:

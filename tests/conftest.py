@@ -37,6 +37,18 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _restore_dagster_home():
+    """pdfpipe sets $DAGSTER_HOME for its own process when it was unset; undo that after each test,
+    so that a later test never inherits a removed temporary instance."""
+    before = os.environ.get("DAGSTER_HOME")
+    yield
+    if before is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = before
+
+
 def corpus(name: str) -> Path:
     return CORPUS / name
 

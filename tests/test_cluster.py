@@ -83,6 +83,7 @@ def test_two_nodes_200_documents_one_killed_mid_step(tmp_path, monkeypatch):
         c.stop_group(node_b)
         c.delete_queues(env)
 
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # the cluster's instance, from its PDFPIPE_DATA
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     from pdfpipe_assets.defs.operations import get_instance

@@ -30,7 +30,10 @@ def env_example() -> dict[str, str]:
 def test_compose_services_variables_and_mounts():
     spec = compose()
     services = spec["services"]
-    assert set(services) == {"postgres", "user_code", "webserver", "daemon", "grobid", "vllm"}
+    assert set(services) == {
+        *("postgres", "user_code", "webserver", "daemon", "grobid", "vllm"),
+        *("rabbitmq", "worker_cpu", "worker_ocr"),
+    }
     used = set(re.findall(r"\$\{(\w+)\}", (DEPLOY / "docker-compose.yaml").read_text()))
     assert used <= set(env_example()), f"undefined: {used - set(env_example())}"
     for name in ("user_code", "webserver", "daemon"):
@@ -42,6 +45,31 @@ def test_compose_services_variables_and_mounts():
     assert services["user_code"]["command"][-2:] == ["-m", "pdfpipe_assets.defs"]
     profile = Path(env_example()["PDFPIPE_PROFILE"].replace("/opt/pdfpipe", str(PROJECT_ROOT)))
     assert profile.is_file()
+
+
+def test_cluster_workers_serve_the_queues_of_the_cluster_profile(monkeypatch):
+    """Each worker service serves one class's queue of the profile the cluster runs with, with
+    that node's slots; every pool's queue has a worker; the broker comes from the .env file."""
+    from pdfpipe_assets.profiles import load_profile
+
+    services = compose()["services"]
+    monkeypatch.setenv("PDFPIPE_BROKER_URL", env_example()["PDFPIPE_BROKER_URL"])
+    profile = load_profile(PROJECT_ROOT / "resources" / "cluster-docker.yaml")
+    assert profile.cluster is not None and profile.cluster.broker == env_example()["PDFPIPE_BROKER_URL"]
+    served = set()
+    for name in ("worker_cpu", "worker_ocr"):
+        service = services[name]
+        assert service["profiles"] == ["cluster"] and "rabbitmq" in service["depends_on"]
+        command = service["command"]
+        assert command[:2] == ["pdfpipe", "worker"]
+        node, queue = command[command.index("--node") + 1], command[command.index("--queue") + 1]
+        assert profile.cluster.nodes[node][queue] >= 1
+        served.add(queue)
+    assert set(profile.cluster.queues.values()) == served
+    assert "rabbitmq" in profile.cluster.broker.split("@")[-1]  # the compose service's name
+    instance = (DEPLOY / "dagster.yaml").read_text()
+    assert "PDFPIPE_BROKER_URL" in instance  # run containers get the broker too
+    assert "celery" in re.search(r'pip install [^\n]*"\.\[([^]]+)\]"', (DEPLOY / "Dockerfile").read_text())[1]
 
 
 def test_workspace_points_at_the_code_server():

@@ -27,6 +27,16 @@ def test_every_packaged_profile_validates(path: Path):
     assert profile.max_concurrent_runs * profile.threads_per_worker >= 1
 
 
+def test_a_cluster_broker_comes_from_the_environment(monkeypatch):
+    cluster = {"broker": "${PDFPIPE_T_BROKER:-pyamqp://guest@localhost//}", "queues": {"cpu": "q", "ocr": "q"}}
+    monkeypatch.delenv("PDFPIPE_T_BROKER", raising=False)
+    assert Profile.model_validate({**BASE, "cluster": cluster}).cluster.broker == "pyamqp://guest@localhost//"
+    monkeypatch.setenv("PDFPIPE_T_BROKER", "redis://r:6379/0")
+    assert Profile.model_validate({**BASE, "cluster": cluster}).cluster.broker == "redis://r:6379/0"
+    with pytest.raises(ValueError, match=r"\$\{PDFPIPE_T_UNSET\} is not set"):
+        Profile.model_validate({**BASE, "cluster": {**cluster, "broker": "pyamqp://${PDFPIPE_T_UNSET}@h//"}})
+
+
 def test_every_registered_engine_implements_its_stage():
     for stage, kinds in registry.REGISTRY.items():
         for kind in kinds:
