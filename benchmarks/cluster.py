@@ -54,11 +54,15 @@ def cluster_env(base: Path, nodes: dict[str, dict[str, int]], tag: str | None = 
     """Environment for a fresh cluster: a profile whose queues are unique to this cluster (no
     stale message from another one reaches it), a fresh PostgreSQL database, a data dir."""
     from pdfpipe_assets.defs.operations import fresh_postgres_database
+    from pdfpipe_assets.profiles import load_profile
 
     tag = tag or uuid.uuid4().hex[:8]
     queues = {cls: f"{cls}@{node}-{tag}" for node, classes in nodes.items() for cls in classes}
     profile = base / "cluster.yaml"
-    lines = [f"extends: {DEMO_PROFILE}", "name: cluster-test", "cluster:", "  queues:"]
+    broker = load_profile(DEMO_PROFILE).cluster.broker  # type: ignore[union-attr]
+    # the demo's own nodes would merge into these: extend its base and write the whole block
+    lines = [f"extends: {DEMO_PROFILE.parent / 'cpu.yaml'}", "name: cluster-test", "cluster:"]
+    lines += [f"  broker: {broker}", "  queues:"]
     lines += [f"    {pool}: {queues.get(pool, queues['cpu'])}" for pool in ("cpu", "ocr", "grobid", "catalog")]
     lines += ["  nodes:"]
     for node, classes in nodes.items():

@@ -111,3 +111,22 @@ def test_two_nodes_200_documents_one_killed_mid_step(tmp_path, monkeypatch):
     for key in single_keys:
         run_document(single, key)
         assert _fused(single.path(key, FUSED)) == _fused(Workspace(settings, load_profile()).path(key, FUSED)), key
+
+
+def test_a_worker_of_two_classes_serves_both_queues(tmp_path):
+    """One node serving the CPU and the OCR class: each of its slots listens on both queues
+    (Celery keeps only the last of repeated ``--queues`` options)."""
+    pytest.importorskip("dagster_celery")
+    from pdfpipe_assets.defs.cluster import workers
+
+    env = c.cluster_env(tmp_path, c.ONE_NODE)
+    profile = load_profile(env["PDFPIPE_PROFILE"])
+    worker = c.start_worker(env, "node-a", None, tmp_path / "node-a.log")
+    try:
+        listed = workers(profile, timeout=2.0)
+    finally:
+        c.stop_group(worker)
+        c.delete_queues(env)
+    assert [w["name"].split("@")[0] for w in listed] == ["node-a.1", "node-a.2"]
+    assert all(w["queues"] == sorted(profile.cluster.nodes["node-a"]) for w in listed)  # type: ignore[union-attr]
+    assert sorted(profile.cluster.nodes["node-a"].values()) == [2, 2]  # type: ignore[union-attr]

@@ -68,10 +68,7 @@ def worker_argv(queues: list[str], name: str) -> list[str]:
     """Celery's arguments for one slot: the queues, the ``solo`` pool (the step runs in the
     worker's own process), no prefetching beyond the step in hand."""
     argv = ["worker", "--pool", "solo", "--concurrency", "1", "--prefetch-multiplier", "1"]
-    argv += ["--hostname", name, "--loglevel", "INFO"]
-    for queue in queues:
-        argv += ["--queues", queue]
-    return argv
+    return [*argv, "--hostname", name, "--loglevel", "INFO", "--queues", ",".join(queues)]  # repeated: last wins
 
 
 def slot_names(name: str | None, queues: list[str], concurrency: int) -> list[str]:
