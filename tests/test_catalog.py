@@ -5,6 +5,8 @@ Runs the real engines on ``samples/`` (no corpus needed) plus two bad inputs."""
 
 import json
 import shutil
+import time
+import uuid
 
 import dagster as dg
 import duckdb
@@ -14,7 +16,7 @@ from pdfpipe_assets.catalog import segments
 from pdfpipe_assets.catalog.corpus import Change, CorpusCatalog
 from pdfpipe_assets.catalog.search import Filters, search
 from pdfpipe_assets.cli import main
-from pdfpipe_assets.defs.catalog import catalog_sensor, changes_since
+from pdfpipe_assets.defs.catalog import CATALOG_LAG_S, catalog_sensor, changes_since
 from pdfpipe_assets.defs.operations import get_instance, materialize_catalog
 from pdfpipe_assets.engines.registry import make_engine
 from pdfpipe_assets.profiles import load_profile
@@ -174,6 +176,22 @@ def test_the_sensor_asks_for_an_update_only_after_a_change(converted):
         assert len(first.run_requests) == 1
         again = catalog_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
         assert isinstance(again, dg.SkipReason)
+
+
+def test_while_documents_convert_the_sensor_waits_for_its_lag(converted):
+    """A change loads at once when nothing converts, else at most CATALOG_LAG_S after the last
+    update, so that catalog runs do not take CPU from the conversions every 30 s."""
+    just_now, long_ago = f"0:{time.time():.0f}", f"0:{time.time() - CATALOG_LAG_S - 1:.0f}"
+    with get_instance(converted.settings) as instance:
+        assert catalog_sensor(dg.build_sensor_context(instance=instance, cursor=just_now)).run_requests
+        run = dg.DagsterRun(job_name="process_documents", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED)
+        instance.add_run(run)
+        try:
+            waiting = catalog_sensor(dg.build_sensor_context(instance=instance, cursor=just_now))
+            assert isinstance(waiting, dg.SkipReason) and "still converting" in str(waiting.skip_message)
+            assert catalog_sensor(dg.build_sensor_context(instance=instance, cursor=long_ago)).run_requests
+        finally:
+            instance.delete_run(run.run_id)
 
 
 def test_status_shows_the_catalog(converted, capsys, monkeypatch):

@@ -7,6 +7,8 @@ recorded after that id: nothing is rescanned.  ``catalog_sensor`` requests an up
 documents changed; ``pdfpipe catalog --rebuild`` empties it and reloads everything.
 """
 
+import time
+
 import dagster as dg
 
 from ..catalog.corpus import Change, CorpusCatalog
@@ -129,11 +131,27 @@ update_catalog_job = dg.define_asset_job(
 )
 
 
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING]
+IN_FLIGHT += [dg.DagsterRunStatus.STARTED]
+CATALOG_LAG_S = 300  # while documents convert, the catalog is at most this much behind
+
+
+def _converting(instance: dg.DagsterInstance) -> bool:
+    """Some run other than a catalog update is queued or in flight."""
+    runs = instance.get_runs(dg.RunsFilter(statuses=IN_FLIGHT), limit=20)
+    return any(run.job_name != update_catalog_job.name for run in runs)
+
+
 @dg.sensor(job=update_catalog_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def catalog_sensor(context: dg.SensorEvaluationContext):
-    """Request a catalog update when a document was converted or failed since the last request."""
-    after = int(context.cursor or 0)
-    newest = after
+    """Request a catalog update when a document was converted or failed since the last request.
+
+    While documents are still converting, updates come at most every ``CATALOG_LAG_S``: each
+    update is a run and a DuckDB transaction, and on a busy node they would take CPU from the
+    conversions every 30 s.  The first change and the end of the work are loaded at once.
+    The cursor is ``<storage id>:<time of the last request>``."""
+    text, _, requested = (context.cursor or "0").partition(":")
+    after = newest = int(text)
     fetches = [(context.instance.fetch_materializations, EMBEDDINGS)]  # converted documents
     fetches += [(context.instance.fetch_observations, stage) for stage in STAGES]  # failures
     for fetch, stage in fetches:
@@ -142,4 +160,11 @@ def catalog_sensor(context: dg.SensorEvaluationContext):
             newest = max(newest, result.records[0].storage_id)
     if newest == after:
         return dg.SkipReason("no document changed since the last catalog update")
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"catalog-{newest}")], cursor=str(newest))
+    if requested and time.time() - float(requested) < CATALOG_LAG_S and _converting(context.instance):
+        return dg.SkipReason(
+            f"documents are still converting: the catalog loads them when the runs end, "
+            f"or {CATALOG_LAG_S} s after its last update"
+        )
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=f"catalog-{newest}")], cursor=f"{newest}:{time.time():.0f}"
+    )
