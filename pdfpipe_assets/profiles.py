@@ -110,7 +110,7 @@ class Cluster(BaseModel):
     @classmethod
     def _expand(cls, url: str) -> str:
         """``${NAME}`` and ``${NAME:-default}`` come from the environment, so that a password
-        stays out of the profile (the Docker deployment's broker is ``${RABBITMQ_URL:-...}``)."""
+        stays out of the profile (the Docker deployment reads ``${PDFPIPE_BROKER_URL:-...}``)."""
         return expand_env(url)
 
 
