@@ -221,8 +221,8 @@ def materialize_through_dagster(ws: Workspace, keys: list[str]) -> dict[str, str
         return {}
     with get_instance(ws.settings, ws.profile) as instance:
         apply_profile(instance, ws.profile)
-        known = set(instance.get_dynamic_partitions(documents.name))
-        instance.add_dynamic_partitions(documents.name, [k for k in keys if k not in known])
+        known = instance.get_existing_dynamic_partitions(documents.name, keys)  # these keys only
+        instance.add_dynamic_partitions(documents.name, [k for k in dict.fromkeys(keys) if k not in known])
         outcomes = materialize_documents(instance, keys, ws.profile.batch_size)
     return {o.key: o.message for o in outcomes if not o.ok}
 
