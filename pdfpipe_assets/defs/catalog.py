@@ -13,6 +13,7 @@ import dagster as dg
 
 from ..catalog.corpus import Change, CorpusCatalog
 from ..stages import EMBEDDINGS, FUSED, STAGES, Workspace
+from .liveness import ACTIVE
 from .resources import PdfpipeResource
 
 CATALOG_ASSET = "corpus_catalog"
@@ -131,14 +132,12 @@ update_catalog_job = dg.define_asset_job(
 )
 
 
-IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING]
-IN_FLIGHT += [dg.DagsterRunStatus.STARTED]
 CATALOG_LAG_S = 300  # while documents convert, the catalog is at most this much behind
 
 
 def _converting(instance: dg.DagsterInstance) -> bool:
     """Some run other than a catalog update is queued or in flight."""
-    runs = instance.get_runs(dg.RunsFilter(statuses=IN_FLIGHT), limit=20)
+    runs = instance.get_runs(dg.RunsFilter(statuses=ACTIVE), limit=20)
     return any(run.job_name != update_catalog_job.name for run in runs)
 
 
