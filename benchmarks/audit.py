@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pdfpipe_assets.catalog import Registry
-from pdfpipe_assets.defs.partitions import documents
+from pdfpipe_assets.defs.partitions import document_keys
 from pdfpipe_assets.defs.pools import max_overlap, pool_states, step_intervals
 from pdfpipe_assets.defs.status import collect
 from pdfpipe_assets.profiles import ASSET_ENGINE, load_profile
@@ -44,7 +44,7 @@ def accounted_for(result: dict) -> bool:
 
 def audit(instance: dg.DagsterInstance, registry: Registry, files: list[Path], expected: dict[str, str]) -> dict:
     """``files`` were dropped in the inbox; ``expected`` maps a bad file's name to its failure class."""
-    keys = set(instance.get_dynamic_partitions(documents.name))
+    keys = set(document_keys(instance))
     by_name = {Path(e.source_path).name: e.key for e in registry.all()}
     status = collect(instance, stuck_after_s=600)
     fused = status.stages[FUSED]

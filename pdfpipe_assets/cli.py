@@ -147,7 +147,7 @@ def cmd_resume(args, settings: Settings) -> int:
     from .defs.followup import missing_stages
     from .defs.liveness import free_dead_slots
     from .defs.operations import get_instance, materialize_catalog, materialize_documents, sweep_if_idle
-    from .defs.partitions import documents
+    from .defs.partitions import document_keys
     from .defs.watchdog import describe
 
     with get_instance(settings, args.profile) as instance:
@@ -156,7 +156,7 @@ def cmd_resume(args, settings: Settings) -> int:
         swept = sweep_if_idle(instance, settings)
         if swept:
             print(f"removed {len(swept)} partial artifacts left by a killed run")
-        keys = args.keys or instance.get_dynamic_partitions(documents.name)
+        keys = args.keys or document_keys(instance)
         work = missing_stages(instance, keys)
         print(f"{len(work)} of {len(keys)} documents have missing or failed stages")
         outcomes = materialize_documents(instance, list(work), args.profile.batch_size, work)
@@ -289,6 +289,9 @@ def cmd_dev(args, settings: Settings) -> int:
     os.execvp(argv[0], argv)
 
 
+NO_ENGINES = {"status", "show", "schema", "profile", "env", "export"}  # commands that load no engine
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pdfpipe", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="show Dagster's preview and beta warnings")
@@ -348,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"pdfpipe: {err}", file=sys.stderr)
         return 2
-    cap_threads(args.profile.threads_per_worker)
+    cap_threads(args.profile.threads_per_worker, args.command not in NO_ENGINES)
     settings = Settings.from_env().with_artifact_root(args.profile.artifact_root)
     os.environ["PDFPIPE_DATA"] = str(settings.data_dir)
     try:

@@ -4,6 +4,7 @@ it fails a deployment.  Dagster's own DefaultRunLauncher stays a supported choic
 end to end in test_launcher.py)."""
 
 import inspect
+import os
 
 import dagster as dg
 import pytest
@@ -68,3 +69,57 @@ def test_status_counts_from_the_cache_agree_with_per_partition_status():
         per_key = stage_status(instance, keys, ["fused_document"])["fused_document"]
     assert materialized == {k for k, v in per_key.items() if v == dg.AssetPartitionStatus.MATERIALIZED} == {"a", "b"}
     assert failed == running == set()
+
+
+def _instances(tmp_path, monkeypatch):
+    """A temporary SQLite instance, and one on a fresh PostgreSQL database where the machine has
+    a server (the storage whose private table ``document_keys`` reads)."""
+    from pdfpipe_assets.defs.operations import fresh_postgres_database
+    from pdfpipe_assets.settings import Settings
+
+    yield "sqlite", dg.instance_for_test
+    try:
+        url = fresh_postgres_database(
+            os.environ.get("PDFPIPE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"),
+            "pdfpipe_test_keys",
+        )
+    except Exception:  # noqa: BLE001 - no PostgreSQL here: SQLite only
+        return
+    monkeypatch.setenv("PDFPIPE_POSTGRES_URL", url)
+    from pdfpipe_assets.defs.operations import get_instance
+
+    yield "postgresql", lambda: get_instance(Settings(tmp_path / "data"))
+
+
+def test_document_keys_and_corpus_sets_agree_with_dagster(tmp_path, monkeypatch):
+    """``document_keys`` reads Dagster's partitions table directly on PostgreSQL, and the loader
+    feeds Dagster's definition id from it: both must give Dagster's own answers, in its order,
+    and the whole-corpus sets must agree with the per-key status."""
+    from pdfpipe_assets.defs.followup import missing_stages
+    from pdfpipe_assets.defs.partitions import document_keys, documents, partitions_loader, stage_status
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    keys = ["z-last-added-first", "b", "a", "doc with space", "x.y_z"]
+    seen = []
+    for name, open_instance in _instances(tmp_path, monkeypatch):
+        with open_instance() as instance:
+            assert document_keys(instance) == []
+            instance.add_dynamic_partitions(documents.name, keys[:2])
+            instance.add_dynamic_partitions(documents.name, keys[2:])
+            assert document_keys(instance) == list(instance.get_dynamic_partitions(documents.name)) == keys, name
+            assert partitions_loader(instance).get_dynamic_partitions_definition_id(
+                documents.name
+            ) == instance.get_dynamic_partitions_definition_id(documents.name)
+            for key in ("a", "b"):
+                instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition=key))
+            instance.report_runless_asset_event(dg.AssetMaterialization("source_pdf", partition="a"))
+            per_key = stage_status(instance, keys, ["source_pdf", "fused_document"])
+            work = missing_stages(instance, keys)
+        assert per_key["source_pdf"]["a"] == dg.AssetPartitionStatus.MATERIALIZED, name
+        assert per_key["fused_document"]["x.y_z"] is None, name
+        assert set(work) == set(keys), name  # no key has every stage
+        assert "source_pdf" not in work["a"] and "fused_document" not in work["a"], name
+        assert "source_pdf" in work["b"] and "fused_document" not in work["b"], name
+        seen.append(name)
+    assert seen[0] == "sqlite"
+    print("instances:", seen)

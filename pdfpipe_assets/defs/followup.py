@@ -11,7 +11,7 @@ import dagster as dg
 
 from ..stages import STAGES
 from .batching import RANGE_END, RANGE_START, Batch, contiguous_batches
-from .partitions import documents, stage_status
+from .partitions import document_keys, done_and_running
 from .runner import FAILED_DOCUMENTS
 
 
@@ -35,22 +35,18 @@ def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list
     start, end = run.tags.get(RANGE_START), run.tags.get(RANGE_END)
     if not start or not end:
         return []
-    order = instance.get_dynamic_partitions(documents.name)
+    order = document_keys(instance)
     return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
 
 
 def missing_stages(
-    instance: dg.DagsterInstance, keys: list[str], status: dict[str, dict[str, dg.AssetPartitionStatus]] | None = None
+    instance: dg.DagsterInstance, keys: list[str], sets: tuple[dict[str, set[str]], set[str]] | None = None
 ) -> dict[str, tuple[str, ...]]:
-    """key -> stages not yet materialized for it (empty tuples dropped); ``status``: the keys'
-    ``stage_status`` when the caller has it already."""
-    status = status if status is not None else stage_status(instance, keys, STAGES)
-    work = {}
-    for key in keys:
-        need = tuple(s for s in STAGES if status[s].get(key) != dg.AssetPartitionStatus.MATERIALIZED)
-        if need:
-            work[key] = need
-    return work
+    """key -> stages not yet materialized for it (keys with none left out); ``sets``: the
+    ``done_and_running`` answer when the caller has it already."""
+    done, _ = sets if sets is not None else done_and_running(instance, STAGES)
+    complete = set.intersection(*done.values())
+    return {key: tuple(s for s in STAGES if key not in done[s]) for key in keys if key not in complete}
 
 
 def plan_followups(
@@ -59,7 +55,7 @@ def plan_followups(
     """Runs for the stages the good documents still miss; a document that another run is
     materializing right now is left to that run."""
     good = [k for k in keys if k not in failed]
-    return _unfinished(instance, good, instance.get_dynamic_partitions(documents.name), batch_size)[0]
+    return _unfinished(instance, good, document_keys(instance), batch_size)[0]
 
 
 def _unfinished(
@@ -68,9 +64,8 @@ def _unfinished(
     """Batches over the stages ``keys`` still miss, leaving out documents a run is materializing
     (queued runs included: Dagster plans their partitions when it creates them), and how many
     documents that is."""
-    status = stage_status(instance, keys, STAGES)
-    busy = {k for k in keys if any(s.get(k) == dg.AssetPartitionStatus.IN_PROGRESS for s in status.values())}
-    work = missing_stages(instance, [k for k in keys if k not in busy], status)
+    done, running = done_and_running(instance, STAGES)
+    work = missing_stages(instance, [k for k in keys if k not in running], (done, running))
     return contiguous_batches(order, work, batch_size), len(work)
 
 
@@ -88,6 +83,6 @@ def followup_tags(run: dg.DagsterRun, batch: Batch) -> dict[str, str] | None:
 def resume_batches(instance: dg.DagsterInstance, batch_size: int, limit: int) -> tuple[list[Batch], int]:
     """Up to ``limit`` runs over the documents with missing or failed stages that no run is
     materializing, in partition order; and how many documents are left in all."""
-    order = instance.get_dynamic_partitions(documents.name)
+    order = document_keys(instance)
     batches, left = _unfinished(instance, order, order, batch_size)
     return batches[:limit], left

@@ -19,7 +19,7 @@ from . import claim_wait
 from .batching import Batch, contiguous_batches
 from .followup import failed_documents, plan_followups
 from .liveness import ACTIVE, live_runs
-from .partitions import documents, stage_status
+from .partitions import document_keys, documents, stage_status
 from .pools import apply_profile
 from .progress import Progress, report_to
 from .summary import tag_run
@@ -180,7 +180,7 @@ def materialize_documents(
 ) -> list[DocumentOutcome]:
     """Batched in-process runs of ``work`` (key -> stages; default: every stage of ``keys``).
     The good documents of a failed batch are finished by follow-up runs."""
-    order = instance.get_dynamic_partitions(documents.name)
+    order = document_keys(instance)
     work = work if work is not None else {k: tuple(STAGES) for k in keys}
     queue = contiguous_batches(order, work, batch_size)
     failures: dict[str, str] = {}
@@ -275,7 +275,7 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
     from ..stages import SOURCE
     from ..storage import read_model
 
-    keys = instance.get_dynamic_partitions(documents.name)
+    keys = document_keys(instance)
     status = stage_status(instance, keys, STAGES)
     done = [k for k in keys if status[FUSED].get(k) == dg.AssetPartitionStatus.MATERIALIZED]
     finished = set(done)

@@ -13,7 +13,7 @@ from ..stages import STAGES
 from .catalog import catalog_status
 from .followup import failed_documents
 from .liveness import ACTIVE, dead_holders, wedged_pools
-from .partitions import documents, partitions_loader, stage_status, status_subsets
+from .partitions import document_keys, partitions_loader, stage_status, status_subsets
 from .pools import pool_states
 from .summary import recent_summaries
 
@@ -120,7 +120,7 @@ def collect(
     profile: Profile | None = None,
     catalog: CorpusCatalog | None = None,
 ) -> Status:
-    total = registry.count() if registry else len(instance.get_dynamic_partitions(documents.name))
+    total = registry.count() if registry else len(document_keys(instance))
     counts, failed_at = _corpus_counts(instance, total)
     failed = _failed(instance, failed_at)
     classes = Counter(item["class"] for item in failed)
