@@ -38,7 +38,7 @@ STAGE_FILES = {
 }
 VECTORS = "vectors.npy"  # beside chunks.json: one float32 row per chunk
 PREVIEW_CHARS = 1500  # of the first page's Markdown, in the fused document's metadata
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "3", LAYOUT: "3", SCHOLARLY: "4", FUSED: "4", EMBEDDINGS: "1"}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "3", LAYOUT: "3", SCHOLARLY: "4", FUSED: "5", EMBEDDINGS: "1"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 

@@ -49,6 +49,21 @@ def test_quotes_and_replacement_characters():
     assert clean_line_text("''quoted'' and ``this''") == '"quoted" and "this"'
     assert clean_line_text("x = '' or f('')") == "x = '' or f('')"  # code's empty strings stay
     assert clean_block_text("x \ufffd\ufffd y") == ("x y", 2)
+    # an accent drawn on an unreadable glyph goes with it, not onto the next word
+    assert clean_block_text("p(U) = \u02d9\ufffd Vj und") == ("p(U) = Vj und", 1)
+    assert clean_block_text("ˆP and \ufffd\u00b4x") == ("ˆP and x", 1)
+
+
+@pytest.mark.corpus
+def test_an_accent_on_an_unmapped_math_glyph_is_dropped_with_it():
+    """GeoTopo p. 56 draws a dotted big union (``˙`` on a CMEX glyph the font maps to no
+    character): the block text must neither print U+FFFD nor leave the dot on ``Vj``."""
+    page = _layer_text("GeoTopo-komprimiert.pdf", 56)[55]
+    raw = " ".join(clean_line_text(ln, accent_side(page)) for ln in page)
+    assert "\u02d9\ufffd" in raw  # the layer holds the dot on an unreadable glyph
+    text, unreadable = clean_block_text(raw)
+    assert unreadable >= 1 and "\ufffd" not in text
+    assert hygiene_counts(text)["uncombined_accents"] == 0
 
 
 def _layer_text(name: str, pages: int | None = None) -> list[list[str]]:

@@ -10,7 +10,9 @@ Rules, each general, applied to every block's text whatever engine produced its 
   (``cross-platform``) and the joined form appears nowhere;
 - two backticks or two apostrophes opening a word, or two apostrophes closing one, drawn for
   a double quote, become ``"`` (an empty string in code, ``x = ''``, stays);
-- U+FFFD (a glyph the font maps to no character) is never printed: it is dropped and counted.
+- U+FFFD (a glyph the font maps to no character) is never printed: it is dropped and counted,
+  with the spacing accents drawn on it (math's dotted big union, ``˙S``, in a font without a
+  map): with no letter of their own left, they would land on the next word.
 """
 
 from __future__ import annotations
@@ -169,11 +171,14 @@ def clean_line_text(text: str, side: str = "before") -> str:
     return unicodedata.normalize("NFC", _QUOTES.sub('"', compose_accents(text, side)))
 
 
+_UNREADABLE = re.compile(f"[{''.join(SPACING_ACCENTS)}]*{REPLACEMENT}[{''.join(SPACING_ACCENTS)}]*")
+
+
 def clean_block_text(text: str) -> tuple[str, int]:
     """(cleaned text, glyphs dropped because they map to no character)."""
     unreadable = text.count(REPLACEMENT)
     if unreadable:
-        text = text.replace(REPLACEMENT, "")
+        text = _UNREADABLE.sub("", text)
     text = _QUOTES.sub('"', text)
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
     return text, unreadable
