@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--materialized", type=int, default=100_000)
     parser.add_argument("--postgres", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--database", default="pdfpipe_scale")
+    parser.add_argument("--ui", action="store_true", help="also time the UI's asset page and partitions tab queries")
     parser.add_argument("--reuse", type=Path, help="time again on the data dir of an earlier run (same --database)")
     args = parser.parse_args()
 
@@ -107,7 +108,7 @@ def main() -> None:
 
     from pdfpipe_assets.defs.followup import missing_stages
     from pdfpipe_assets.defs.operations import fresh_postgres_database, get_instance
-    from pdfpipe_assets.defs.partitions import document_keys
+    from pdfpipe_assets.defs.partitions import document_keys, documents
     from pdfpipe_assets.defs.resources import PdfpipeResource
     from pdfpipe_assets.defs.sensors import resume_sensor
     from pdfpipe_assets.settings import Settings
@@ -135,6 +136,12 @@ def main() -> None:
         f"pdfpipe status --json: first {first:.1f} s, second {second:.1f} s "
         f"(importing dagster and dagster_postgres alone: {floor:.1f} s); fused_document {stages['fused_document']}"
     )
+    with get_instance(settings) as instance:  # an ingest: Dagster's id of the partitions changes
+        stamp = int(time.time())
+        instance.add_dynamic_partitions(documents.name, [f"new-{stamp}-{i:05d}" for i in range(CHUNK)])
+    after, _ = timed(["status", "--json"], env)
+    again, _ = timed(["status", "--json"], env)
+    print(f"pdfpipe status --json after {CHUNK:,} more documents were registered: {after:.1f} s, then {again:.1f} s")
     with get_instance(settings) as instance:
         t = time.perf_counter()
         all_keys = document_keys(instance)
@@ -153,6 +160,32 @@ def main() -> None:
         print(
             f"resume_sensor tick (the UI's resume): {time.perf_counter() - t:.1f} s, {len(result.run_requests)} runs queued"
         )
+    if args.ui:
+        ui_timings(data, str(settings.dagster_home))
+
+
+ASSET_PAGE = """query { assetNodeOrError(assetKey: {path: ["fused_document"]}) { ... on AssetNode {
+  partitionStats { numMaterialized numFailed numMaterializing numPartitions } } } }"""
+PARTITIONS_TAB = """query { assetNodeOrError(assetKey: {path: ["fused_document"]}) { ... on AssetNode {
+  partitionKeysByDimension { name partitionKeys }
+  assetPartitionStatuses { ... on DefaultPartitionStatuses {
+    materializedPartitions failedPartitions unmaterializedPartitions materializingPartitions } } } } }"""
+
+
+def ui_timings(data: Path, dagster_home: str) -> None:
+    """The GraphQL queries behind the UI's asset page (partition counts) and its partitions tab
+    (every key with its status), each timed twice on a running ``dagster-webserver``."""
+    from benchmarks.ui import graphql, webserver
+
+    with webserver(data, dagster_home) as url:
+        for name, query in (("asset page", ASSET_PAGE), ("partitions tab", PARTITIONS_TAB)):
+            times = []
+            for _ in range(2):
+                started = time.perf_counter()
+                answer = graphql(url, query, {}, timeout=600)
+                times.append(time.perf_counter() - started)
+            size = len(json.dumps(answer)) / 1e6
+            print(f"UI {name}: {times[0]:.1f} s, then {times[1]:.1f} s ({size:.1f} MB of JSON)")
 
 
 if __name__ == "__main__":

@@ -98,10 +98,10 @@ def webserver(data: Path, dagster_home: str):
             proc.kill()
 
 
-def graphql(url: str, query: str, variables: dict) -> dict:
+def graphql(url: str, query: str, variables: dict, timeout: float = 60) -> dict:
     body = json.dumps({"query": query, "variables": variables}).encode()
     request = urllib.request.Request(f"{url}/graphql", data=body, headers={"Content-Type": "application/json"})
-    answer = json.loads(urllib.request.urlopen(request, timeout=60).read())
+    answer = json.loads(urllib.request.urlopen(request, timeout=timeout).read())
     if answer.get("errors"):
         raise RuntimeError(answer["errors"])
     return answer["data"]

@@ -32,7 +32,19 @@ NEEDED = [  # (module, names, why)
         "`pdfpipe status` counts from the asset status cache",
     ),
     ("dagster._core.instance.types", ["CachingDynamicPartitionsLoader"], "status reads the document keys once"),
+    (
+        "dagster._core.definitions.partitions.utils.base",
+        ["generate_partition_key_based_definition_id"],
+        "the status cache survives new documents",
+    ),
 ]
+
+
+def test_the_key_value_table_that_status_remembers_prefixes_in_is_there():
+    from dagster._core.storage.runs.sql_run_storage import SqlRunStorage
+
+    for method in ("get_cursor_values", "set_cursor_values"):
+        assert hasattr(SqlRunStorage, method), f"Dagster {dg.__version__}: SqlRunStorage lost {method}"
 
 
 @pytest.mark.parametrize("module, names, why", NEEDED, ids=[m for m, _, _ in NEEDED])
@@ -123,3 +135,42 @@ def test_document_keys_and_corpus_sets_agree_with_dagster(tmp_path, monkeypatch)
         seen.append(name)
     assert seen[0] == "sqlite"
     print("instances:", seen)
+
+
+def test_the_status_cache_survives_new_documents_and_not_a_deleted_one(tmp_path, monkeypatch):
+    """Dagster would rebuild every stage's status cache from all its events after each ingest
+    (the definition's id hashes every key). The loader keeps a cache whose id hashes a prefix of
+    today's keys; a deleted key still makes Dagster rebuild it. Counts stay right either way."""
+    from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
+
+    from pdfpipe_assets.defs.partitions import definition_id, documents, partitions_loader, status_subsets
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+    def stored(instance) -> str:
+        record = next(iter(instance.get_asset_records([dg.AssetKey("fused_document")])))
+        return record.asset_entry.cached_status.partitions_def_id
+
+    def materialize(instance, key):
+        instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition=key))
+
+    for name, open_instance in _instances(tmp_path, monkeypatch):
+        with open_instance() as instance:
+            instance.add_dynamic_partitions(documents.name, ["a", "b"])
+            materialize(instance, "a")
+            assert status_subsets(instance, "fused_document")[0] == {"a"}, name
+            first = stored(instance)
+            assert first == definition_id(["a", "b"])
+            instance.add_dynamic_partitions(documents.name, ["c", "d"])
+            materialize(instance, "c")
+            assert status_subsets(instance, "fused_document")[0] == {"a", "c"}, name
+            assert stored(instance) == first, name  # updated from the new events, not rebuilt
+            instance.add_dynamic_partitions(documents.name, ["e"])
+            assert status_subsets(instance, "fused_document", partitions_loader(instance))[0] == {"a", "c"}, name
+            # Dagster's own reader (the UI's) rebuilds under today's id; pdfpipe keeps that one too
+            get_and_update_asset_status_cache_value(instance, dg.AssetKey("fused_document"), documents)
+            assert stored(instance) == definition_id(["a", "b", "c", "d", "e"]), name
+            assert status_subsets(instance, "fused_document")[0] == {"a", "c"}, name
+            instance.delete_dynamic_partition(documents.name, "a")
+            assert status_subsets(instance, "fused_document")[0] == {"c"}, name  # rebuilt: "a" is gone
+            assert stored(instance) == definition_id(["b", "c", "d", "e"]), name

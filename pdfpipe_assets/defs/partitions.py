@@ -1,8 +1,11 @@
 """One dynamic partition per document; the key comes from ``pdfpipe_assets.keys``."""
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 import dagster as dg
+from dagster._core.definitions.partitions.utils.base import generate_partition_key_based_definition_id
 from dagster._core.instance.types import CachingDynamicPartitionsLoader  # private: see test_dagster_private_api
 from dagster_shared.utils.cached_method import cached_method
 
@@ -48,13 +51,91 @@ def done_and_running(
 
 
 class KeysOnceLoader(CachingDynamicPartitionsLoader):
-    """Reads the document keys once (``document_keys``) for many status-cache lookups: Dagster
-    identifies a dynamic partitions definition by a hash of all its keys and would otherwise
-    read them twice per asset."""
+    """Reads the document keys once (``document_keys``) for many status-cache lookups, and keeps
+    a status cache that still holds after documents were added.
+
+    Dagster names a dynamic partitions definition by a hash of all its keys and throws a cache
+    away when the name changes: after every ingest it would rebuild each asset's cache from all
+    its events (49 s for 7 stages at 100,000 materialized documents, 2 cores). Documents are only
+    ever added, in order, so a cache built over a prefix of today's keys is still right: the
+    documents added since are not materialized in it yet. ``status_subsets`` names the id it
+    found stored (``prefer``); when that id hashes a prefix of today's keys the loader answers
+    with it, and Dagster updates the cache from the new events instead. Any other change (a
+    deleted key) gives today's id, and Dagster rebuilds as before."""
+
+    def __init__(self, instance: dg.DagsterInstance):
+        super().__init__(instance)
+        self._preferred: dict[str, str] = {}
+        self._prefixes: dict[str, int | None] = {}  # id -> how many keys it hashes (None: no prefix)
+        self._today: dict[str, str] = {}
+        self._stored: dict[str, str | None] = {}
 
     @cached_method
     def get_dynamic_partitions(self, partitions_def_name: str) -> Sequence[str]:
         return document_keys(self._instance, partitions_def_name)
+
+    def get_dynamic_partitions_definition_id(self, partitions_def_name: str) -> str:
+        if self._preferred.get(partitions_def_name):
+            return self._preferred[partitions_def_name]
+        if partitions_def_name not in self._today:
+            self._today[partitions_def_name] = definition_id(self.get_dynamic_partitions(partitions_def_name))
+        return self._today[partitions_def_name]
+
+    def stored_id(self, stage: str) -> str | None:
+        """The definition id of the status cache stored for ``stage`` (one query for all stages)."""
+        if not self._stored:
+            from ..stages import STAGES
+
+            for record in self._instance.get_asset_records([dg.AssetKey(s) for s in STAGES]):
+                cache = record.asset_entry.cached_status
+                self._stored[record.asset_entry.asset_key.to_user_string()] = cache.partitions_def_id if cache else None
+        return self._stored.get(stage)
+
+    def prefer(self, partitions_def_name: str, stored_id: str | None) -> None:
+        """Answer with ``stored_id`` (a cache's) while it names a prefix of today's keys."""
+        keys = self.get_dynamic_partitions(partitions_def_name)
+        ok = stored_id is not None and self._hashes_a_prefix(partitions_def_name, keys, stored_id)
+        self._preferred[partitions_def_name] = stored_id if ok and stored_id else ""
+
+    def _hashes_a_prefix(self, name: str, keys: Sequence[str], stored_id: str) -> bool:
+        if stored_id not in self._prefixes:  # once per distinct id and call
+            memo = f"pdfpipe/prefix_of/{name}/{stored_id}"  # how many keys it hashes, for later calls
+            n = _remembered(self._instance, memo)
+            if n is None or n > len(keys) or definition_id(keys[:n]) != stored_id:
+                n = _prefix_length(keys, stored_id)  # one pass over the keys, then remembered
+                if n is not None:
+                    _remember(self._instance, memo, n)
+            self._prefixes[stored_id] = n
+        return self._prefixes[stored_id] is not None
+
+
+def definition_id(keys: Sequence[str]) -> str:
+    """Dagster's name for a dynamic partitions definition with these keys."""
+    return generate_partition_key_based_definition_id(list(keys))
+
+
+def _prefix_length(keys: Sequence[str], wanted: str) -> int | None:
+    """n such that the first n keys give the id ``wanted``: the JSON list hashed one key at a
+    time (1.5 s at 500,000 keys on 2 cores; the answer is remembered)."""
+    digest = hashlib.sha1(b"[")
+    for n, key in enumerate(keys, start=1):
+        digest.update(((", " if n > 1 else "") + json.dumps(key)).encode())
+        end = digest.copy()
+        end.update(b"]")
+        if end.hexdigest() == wanted:
+            return n
+    return None
+
+
+def _remembered(instance: dg.DagsterInstance, key: str) -> int | None:
+    get = getattr(instance.run_storage, "get_cursor_values", None)  # Dagster's key-value table
+    value = get({key}).get(key) if get else None
+    return int(value) if value else None
+
+
+def _remember(instance: dg.DagsterInstance, key: str, n: int) -> None:
+    if hasattr(instance.run_storage, "set_cursor_values"):
+        instance.run_storage.set_cursor_values({key: str(n)})
 
 
 def partitions_loader(instance: dg.DagsterInstance) -> KeysOnceLoader:
@@ -92,8 +173,10 @@ def status_subsets(instance: dg.DagsterInstance, stage: str, loader=None) -> tup
     (``tests/test_dagster_private_api.py`` fails loudly if an upgrade moves it)."""
     from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 
+    loader = loader or partitions_loader(instance)
+    loader.prefer(documents.name, loader.stored_id(stage))
     value = get_and_update_asset_status_cache_value(
-        instance, dg.AssetKey(stage), documents, dynamic_partitions_loader=loader or partitions_loader(instance)
+        instance, dg.AssetKey(stage), documents, dynamic_partitions_loader=loader
     )
     if value is None:
         return set(), set(), set()
