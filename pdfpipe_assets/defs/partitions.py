@@ -68,7 +68,7 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
         self._preferred: dict[str, str] = {}
         self._prefixes: dict[str, int | None] = {}  # id -> how many keys it hashes (None: no prefix)
         self._today: dict[str, str] = {}
-        self._stored: dict[str, str | None] = {}
+        self._stored: dict[str, str | None] | None = None
 
     @cached_method
     def get_dynamic_partitions(self, partitions_def_name: str) -> Sequence[str]:
@@ -78,14 +78,18 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
         if self._preferred.get(partitions_def_name):
             return self._preferred[partitions_def_name]
         if partitions_def_name not in self._today:
-            self._today[partitions_def_name] = definition_id(self.get_dynamic_partitions(partitions_def_name))
+            keys = self.get_dynamic_partitions(partitions_def_name)
+            today = self._today[partitions_def_name] = definition_id(keys)
+            self._prefixes[today] = len(keys)
+            _remember(self._instance, _memo(partitions_def_name, today), len(keys))  # for later calls
         return self._today[partitions_def_name]
 
     def stored_id(self, stage: str) -> str | None:
         """The definition id of the status cache stored for ``stage`` (one query for all stages)."""
-        if not self._stored:
+        if self._stored is None:
             from ..stages import STAGES
 
+            self._stored = {}
             for record in self._instance.get_asset_records([dg.AssetKey(s) for s in STAGES]):
                 cache = record.asset_entry.cached_status
                 self._stored[record.asset_entry.asset_key.to_user_string()] = cache.partitions_def_id if cache else None
@@ -99,7 +103,7 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
 
     def _hashes_a_prefix(self, name: str, keys: Sequence[str], stored_id: str) -> bool:
         if stored_id not in self._prefixes:  # once per distinct id and call
-            memo = f"pdfpipe/prefix_of/{name}/{stored_id}"  # how many keys it hashes, for later calls
+            memo = _memo(name, stored_id)
             n = _remembered(self._instance, memo)
             if n is None or n > len(keys) or definition_id(keys[:n]) != stored_id:
                 n = _prefix_length(keys, stored_id)  # one pass over the keys, then remembered
@@ -125,6 +129,11 @@ def _prefix_length(keys: Sequence[str], wanted: str) -> int | None:
         if end.hexdigest() == wanted:
             return n
     return None
+
+
+def _memo(name: str, definition: str) -> str:
+    """Key of Dagster's key-value table that holds how many keys ``definition`` hashes."""
+    return f"pdfpipe/prefix_of/{name}/{definition}"
 
 
 def _remembered(instance: dg.DagsterInstance, key: str) -> int | None:
