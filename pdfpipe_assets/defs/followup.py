@@ -11,7 +11,7 @@ import dagster as dg
 
 from ..stages import STAGES
 from .batching import RANGE_END, RANGE_START, Batch, contiguous_batches
-from .partitions import document_keys, done_and_running
+from .partitions import KeysOnceLoader, document_keys, documents, done_and_running, partitions_loader
 from .runner import FAILED_DOCUMENTS
 
 
@@ -55,17 +55,18 @@ def plan_followups(
     """Runs for the stages the good documents still miss; a document that another run is
     materializing right now is left to that run."""
     good = [k for k in keys if k not in failed]
-    return _unfinished(instance, good, document_keys(instance), batch_size)[0]
+    return _unfinished(instance, good, partitions_loader(instance), batch_size)[0]
 
 
 def _unfinished(
-    instance: dg.DagsterInstance, keys: list[str], order: list[str], batch_size: int
+    instance: dg.DagsterInstance, keys: list[str], loader: KeysOnceLoader, batch_size: int
 ) -> tuple[list[Batch], int]:
     """Batches over the stages ``keys`` still miss, leaving out documents a run is materializing
     (queued runs included: Dagster plans their partitions when it creates them), and how many
     documents that is."""
-    done, running = done_and_running(instance, STAGES)
+    done, running = done_and_running(instance, STAGES, loader)
     work = missing_stages(instance, [k for k in keys if k not in running], (done, running))
+    order = list(loader.get_dynamic_partitions(documents.name))  # read once, with the statuses
     return contiguous_batches(order, work, batch_size), len(work)
 
 
@@ -83,6 +84,6 @@ def followup_tags(run: dg.DagsterRun, batch: Batch) -> dict[str, str] | None:
 def resume_batches(instance: dg.DagsterInstance, batch_size: int, limit: int) -> tuple[list[Batch], int]:
     """Up to ``limit`` runs over the documents with missing or failed stages that no run is
     materializing, in partition order; and how many documents are left in all."""
-    order = document_keys(instance)
-    batches, left = _unfinished(instance, order, order, batch_size)
+    loader = partitions_loader(instance)
+    batches, left = _unfinished(instance, list(loader.get_dynamic_partitions(documents.name)), loader, batch_size)
     return batches[:limit], left

@@ -80,12 +80,17 @@ def get_instance(settings: Settings, profile: Profile | None = None) -> dg.Dagst
 def register(instance: dg.DagsterInstance, settings: Settings, paths: list[Path]):
     """Register files in the registry and as partitions; returns [(entry, is_new)]."""
     results = ingest(Registry(settings.registry_path, settings.root), paths)
-    keys = [entry.key for entry, _ in results]
-    existing = instance.get_existing_dynamic_partitions(documents.name, keys)  # these keys only, not all
-    missing = list(dict.fromkeys(k for k in keys if k not in existing))  # registration order
+    add_partitions(instance, [entry.key for entry, _ in results])
+    return results
+
+
+def add_partitions(instance: dg.DagsterInstance, keys: list[str]) -> None:
+    """Add the document partitions of ``keys`` that are not there yet, in order, checking only
+    these keys (a bounded query), not every registered one."""
+    existing = instance.get_existing_dynamic_partitions(documents.name, keys)
+    missing = list(dict.fromkeys(k for k in keys if k not in existing))
     if missing:
         instance.add_dynamic_partitions(documents.name, missing)
-    return results
 
 
 @dataclass
@@ -221,8 +226,7 @@ def materialize_through_dagster(ws: Workspace, keys: list[str]) -> dict[str, str
         return {}
     with get_instance(ws.settings, ws.profile) as instance:
         apply_profile(instance, ws.profile)
-        known = instance.get_existing_dynamic_partitions(documents.name, keys)  # these keys only
-        instance.add_dynamic_partitions(documents.name, [k for k in dict.fromkeys(keys) if k not in known])
+        add_partitions(instance, keys)
         outcomes = materialize_documents(instance, keys, ws.profile.batch_size)
     return {o.key: o.message for o in outcomes if not o.ok}
 

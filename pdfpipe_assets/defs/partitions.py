@@ -36,12 +36,13 @@ def stage_status(
 
 
 def done_and_running(
-    instance: dg.DagsterInstance, stages: tuple[str, ...] | list[str]
+    instance: dg.DagsterInstance, stages: tuple[str, ...] | list[str], loader: "KeysOnceLoader | None" = None
 ) -> tuple[dict[str, set[str]], set[str]]:
     """Per stage the keys whose status is materialized (not failed or in progress since); and
     the keys that a run is materializing at any stage. The same statuses as ``stage_status``, as
-    sets, for questions about the whole corpus (no map of every key)."""
-    loader = partitions_loader(instance)
+    sets, for questions about the whole corpus (no map of every key). ``loader``: one whose keys
+    the caller reads too, so that they are read once."""
+    loader = loader or partitions_loader(instance)
     done, running = {}, set()
     for stage in stages:
         materialized, failed, in_progress = status_subsets(instance, stage, loader)
@@ -98,8 +99,8 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
     def prefer(self, partitions_def_name: str, stored_id: str | None) -> None:
         """Answer with ``stored_id`` (a cache's) while it names a prefix of today's keys."""
         keys = self.get_dynamic_partitions(partitions_def_name)
-        ok = stored_id is not None and self._hashes_a_prefix(partitions_def_name, keys, stored_id)
-        self._preferred[partitions_def_name] = stored_id if ok and stored_id else ""
+        ok = stored_id and self._hashes_a_prefix(partitions_def_name, keys, stored_id)
+        self._preferred[partitions_def_name] = stored_id if ok else ""
 
     def _hashes_a_prefix(self, name: str, keys: Sequence[str], stored_id: str) -> bool:
         if stored_id not in self._prefixes:  # once per distinct id and call
