@@ -59,7 +59,13 @@ def max_overlap(intervals: list[tuple[float, float]]) -> int:
 
 
 def step_intervals(instance: dg.DagsterInstance, stage_pool: dict[str, str]) -> dict[str, list[tuple[float, float]]]:
-    """pool -> (start, end) of every step of every run, from the event log."""
+    """pool -> (start, end) of every step attempt of every run, from the event log.
+
+    An attempt that ends in STEP_UP_FOR_RETRY gives its slot back at that event (Dagster frees
+    the slot while the retry waits), and its retry opens a new interval at STEP_RESTARTED.
+    """
+    opened = (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_RESTARTED)
+    closed = (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.STEP_UP_FOR_RETRY)
     steps: dict[str, list[tuple[float, float]]] = {}
     for run in instance.get_runs():
         starts = {}
@@ -67,11 +73,8 @@ def step_intervals(instance: dg.DagsterInstance, stage_pool: dict[str, str]) -> 
             event = record.dagster_event
             if event is None or event.step_key not in stage_pool:
                 continue
-            if event.event_type == dg.DagsterEventType.STEP_START:
+            if event.event_type in opened:
                 starts[event.step_key] = record.timestamp
-            elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-                if event.step_key in starts:
-                    steps.setdefault(stage_pool[event.step_key], []).append(
-                        (starts.pop(event.step_key), record.timestamp)
-                    )
+            elif event.event_type in closed and event.step_key in starts:
+                steps.setdefault(stage_pool[event.step_key], []).append((starts.pop(event.step_key), record.timestamp))
     return steps
