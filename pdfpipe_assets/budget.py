@@ -25,13 +25,27 @@ from .errors import DocumentError, EngineUnavailable
 MAX_CALLS = 200
 
 
+def _inherited_data_bytes() -> int:
+    """This process's RLIMIT_DATA usage (VmData), or 0 where /proc does not say."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _serve(conn, parent_end, memory_mb):
     parent_end.close()  # else the worker would never see EOF when its parent dies
     if memory_mb:
         # RLIMIT_DATA (heap and writable private mappings), not RLIMIT_AS: allocators reserve
         # address space they never write, in proportion to the machine (DuckDB: 4.3 GiB on a
         # 128 GiB node; CUDA far more), so an address-space cap fails every call on big nodes.
-        limit = memory_mb * 2**20
+        # The cap is on top of what the worker inherits from its parent: a long-lived Dagster
+        # or test process can hold 2 GiB of writable mappings before the fork, copy-on-write.
+        limit = _inherited_data_bytes() + memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     while True:
         try:
@@ -135,8 +149,9 @@ _LOCK = threading.Lock()
 
 
 def run_with_budget(fn, *args, timeout_s: float, memory_mb: int | None = None, what: str = "work", start: str = "fork"):
-    """``fn(*args)`` (both picklable) in an idle worker of this process for ``memory_mb`` and
-    start method; ``timeout`` / ``out_of_memory`` DocumentErrors when over.  One caller at a
+    """``fn(*args)`` (both picklable) in an idle worker of this process for ``memory_mb`` (the
+    writable memory a worker may add to what it inherited) and start method; ``timeout`` /
+    ``out_of_memory`` DocumentErrors when over.  One caller at a
     time reuses one warm worker; callers at once (a Celery worker's step threads) get one each."""
     key = (memory_mb, start)
     with _LOCK:

@@ -60,6 +60,21 @@ def test_address_space_reserved_before_the_fork_does_not_count_against_the_cap()
         stop_workers()
 
 
+def test_writable_memory_the_parent_holds_before_the_fork_does_not_count_against_the_cap():
+    """A long-lived Dagster or test process can hold gigabytes of writable mappings when it
+    forks its worker; the cap bounds what a call adds, not what the worker inherited."""
+    stop_workers()
+    inherited = mmap.mmap(-1, 3 * 2**30, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    try:
+        assert run_with_budget(_allocate_64_mib, timeout_s=30, memory_mb=2048) == 64 * 2**20
+        with pytest.raises(DocumentError) as err:  # and a call still cannot add more than its cap
+            run_with_budget(_allocate_2_gib, timeout_s=30, memory_mb=512)
+        assert err.value.failure_class == "out_of_memory"
+    finally:
+        inherited.close()
+        stop_workers()
+
+
 def test_results_and_document_errors_cross_the_process_boundary():
     assert run_with_budget(sum, [1, 2, 3], timeout_s=10) == 6
     with pytest.raises(DocumentError, match=r"\[corrupt\] damaged beyond repair"):
