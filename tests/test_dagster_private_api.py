@@ -174,3 +174,26 @@ def test_the_status_cache_survives_new_documents_and_not_a_deleted_one(tmp_path,
             instance.delete_dynamic_partition(documents.name, "a")
             assert status_subsets(instance, "fused_document")[0] == {"c"}, name  # rebuilt: "a" is gone
             assert stored(instance) == definition_id(["b", "c", "d", "e"]), name
+
+
+def test_the_prefix_memo_stays_one_bounded_row(tmp_path, monkeypatch):
+    """Each id the status caches were built under is remembered with how many keys it hashes;
+    the UI's rebuilds leave a new id after every ingest, so only the newest few are kept."""
+    from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
+
+    from pdfpipe_assets.defs import partitions
+    from pdfpipe_assets.defs.partitions import definition_id, documents, status_subsets
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setattr(partitions, "MEMO_IDS", 3)
+    for name, open_instance in _instances(tmp_path, monkeypatch):
+        with open_instance() as instance:
+            keys = []
+            for i in range(6):
+                keys.append(f"k{i}")
+                instance.add_dynamic_partitions(documents.name, [keys[-1]])
+                instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition=keys[-1]))
+                get_and_update_asset_status_cache_value(instance, dg.AssetKey("fused_document"), documents)
+                assert status_subsets(instance, "fused_document")[0] == set(keys), name
+            memo = partitions._remembered(instance, documents.name)
+            assert list(memo.items()) == [(definition_id(keys[:n]), n) for n in (4, 5, 6)], name

@@ -82,7 +82,7 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
             keys = self.get_dynamic_partitions(partitions_def_name)
             today = self._today[partitions_def_name] = definition_id(keys)
             self._prefixes[today] = len(keys)
-            _remember(self._instance, _memo(partitions_def_name, today), len(keys))  # for later calls
+            _remember(self._instance, partitions_def_name, today, len(keys))  # for later calls
         return self._today[partitions_def_name]
 
     def stored_id(self, stage: str) -> str | None:
@@ -104,12 +104,11 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
 
     def _hashes_a_prefix(self, name: str, keys: Sequence[str], stored_id: str) -> bool:
         if stored_id not in self._prefixes:  # once per distinct id and call
-            memo = _memo(name, stored_id)
-            n = _remembered(self._instance, memo)
+            n = _remembered(self._instance, name).get(stored_id)
             if n is None or n > len(keys) or definition_id(keys[:n]) != stored_id:
                 n = _prefix_length(keys, stored_id)  # one pass over the keys, then remembered
                 if n is not None:
-                    _remember(self._instance, memo, n)
+                    _remember(self._instance, name, stored_id, n)
             self._prefixes[stored_id] = n
         return self._prefixes[stored_id] is not None
 
@@ -132,20 +131,34 @@ def _prefix_length(keys: Sequence[str], wanted: str) -> int | None:
     return None
 
 
-def _memo(name: str, definition: str) -> str:
-    """Key of Dagster's key-value table that holds how many keys ``definition`` hashes."""
-    return f"pdfpipe/prefix_of/{name}/{definition}"
+# The most recent ids remembered per partitions definition: one per stage's cache, plus the
+# ids the UI's rebuilds leave behind. Older ones are dropped, so the memo stays one small row.
+MEMO_IDS = 32
 
 
-def _remembered(instance: dg.DagsterInstance, key: str) -> int | None:
+def _memo(name: str) -> str:
+    """Key of Dagster's key-value table that holds {definition id: keys it hashes} for ``name``."""
+    return f"pdfpipe/prefix_of/{name}"
+
+
+def _remembered(instance: dg.DagsterInstance, name: str) -> dict[str, int]:
     get = getattr(instance.run_storage, "get_cursor_values", None)  # Dagster's key-value table
-    value = get({key}).get(key) if get else None
-    return int(value) if value else None
+    value = get({_memo(name)}).get(_memo(name)) if get else None
+    try:
+        return {str(k): int(v) for k, v in json.loads(value).items()} if value else {}
+    except (ValueError, TypeError, AttributeError):  # written by another version: start again
+        return {}
 
 
-def _remember(instance: dg.DagsterInstance, key: str, n: int) -> None:
+def _remember(instance: dg.DagsterInstance, name: str, definition: str, n: int) -> None:
     if hasattr(instance.run_storage, "set_cursor_values"):
-        instance.run_storage.set_cursor_values({key: str(n)})
+        memo = _remembered(instance, name)
+        if list(memo.items())[-1:] == [(definition, n)]:
+            return  # already the newest
+        memo.pop(definition, None)
+        memo[definition] = n  # newest last
+        kept = dict(list(memo.items())[-MEMO_IDS:])
+        instance.run_storage.set_cursor_values({_memo(name): json.dumps(kept)})
 
 
 def partitions_loader(instance: dg.DagsterInstance) -> KeysOnceLoader:
