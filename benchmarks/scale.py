@@ -107,14 +107,14 @@ def main() -> None:
     import dagster as dg
 
     from pdfpipe_assets.defs.followup import missing_stages
-    from pdfpipe_assets.defs.operations import fresh_postgres_database, get_instance
+    from pdfpipe_assets.defs.operations import database_url, fresh_postgres_database, get_instance
     from pdfpipe_assets.defs.partitions import document_keys, documents
     from pdfpipe_assets.defs.resources import PdfpipeResource
     from pdfpipe_assets.defs.sensors import resume_sensor
     from pdfpipe_assets.settings import Settings
 
     if args.reuse:
-        data, url = args.reuse, args.postgres.rsplit("/", 1)[0] + "/" + args.database
+        data, url = args.reuse, database_url(args.postgres, args.database)
     else:
         data = Path(tempfile.mkdtemp(prefix="pdfpipe-scale-"))
         url = fresh_postgres_database(args.postgres, args.database)

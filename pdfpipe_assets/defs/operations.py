@@ -41,10 +41,15 @@ def instance_config(profile: Profile) -> str:
     return header + yaml.safe_dump(config, sort_keys=False)
 
 
-def fresh_postgres_database(url: str, name: str) -> str:
-    """Create database ``name`` (dropping an old one) on the server of ``url``; its URL."""
+def database_url(url: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``url`` (query string kept)."""
     from urllib.parse import urlsplit, urlunsplit
 
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def fresh_postgres_database(url: str, name: str) -> str:
+    """Create database ``name`` (dropping an old one) on the server of ``url``; its URL."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
@@ -54,7 +59,7 @@ def fresh_postgres_database(url: str, name: str) -> str:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     finally:
         engine.dispose()
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    return database_url(url, name)
 
 
 def prepare_dagster_home(settings: Settings, profile: Profile | None = None) -> Path:
