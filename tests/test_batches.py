@@ -66,7 +66,13 @@ def test_followup_sensor_plans_the_missing_stages_of_the_good_documents(workspac
             dagster_run=result.dagster_run,
             resources={"pdfpipe": resource},
         ) as context:
+            reads = []
+            read_keys = dg.DagsterInstance.get_dynamic_partitions
+            monkeypatch.setattr(
+                dg.DagsterInstance, "get_dynamic_partitions", lambda *a: reads.append(1) or read_keys(*a)
+            )
             requests = list(batch_followup_sensor(context.for_run_failure()))
+    assert len(reads) == 1  # every key read once, for the run's range and the plan (0.5 s at 500,000)
     # the good documents are not adjacent (the bad one sits between them): one range each
     assert [
         (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"]) for r in requests

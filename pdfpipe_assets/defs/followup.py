@@ -11,7 +11,7 @@ import dagster as dg
 
 from ..stages import STAGES
 from .batching import RANGE_END, RANGE_START, Batch, contiguous_batches
-from .partitions import KeysOnceLoader, document_keys, documents, done_and_running, partitions_loader
+from .partitions import KeysOnceLoader, documents, done_and_running, partitions_loader
 from .runner import FAILED_DOCUMENTS
 
 
@@ -28,14 +28,17 @@ def failed_documents(events) -> dict[str, tuple[str, str]]:
     return failed
 
 
-def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list[str]:
-    """The documents a run covered: one key, or a range in the instance's partition order."""
+def run_partition_keys(
+    run: dg.DagsterRun, instance: dg.DagsterInstance, loader: KeysOnceLoader | None = None
+) -> list[str]:
+    """The documents a run covered: one key, or a range in the instance's partition order;
+    ``loader`` reads the keys once for this and a following ``plan_followups``."""
     if run.tags.get("dagster/partition"):
         return [run.tags["dagster/partition"]]
     start, end = run.tags.get(RANGE_START), run.tags.get(RANGE_END)
     if not start or not end:
         return []
-    order = document_keys(instance)
+    order = list((loader or partitions_loader(instance)).get_dynamic_partitions(documents.name))
     return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
 
 
@@ -50,12 +53,16 @@ def missing_stages(
 
 
 def plan_followups(
-    instance: dg.DagsterInstance, keys: list[str], failed: dict[str, tuple[str, str]], batch_size: int
+    instance: dg.DagsterInstance,
+    keys: list[str],
+    failed: dict[str, tuple[str, str]],
+    batch_size: int,
+    loader: KeysOnceLoader | None = None,
 ) -> list[Batch]:
     """Runs for the stages the good documents still miss; a document that another run is
     materializing right now is left to that run."""
     good = [k for k in keys if k not in failed]
-    return _unfinished(instance, good, partitions_loader(instance), batch_size)[0]
+    return _unfinished(instance, good, loader or partitions_loader(instance), batch_size)[0]
 
 
 def _unfinished(

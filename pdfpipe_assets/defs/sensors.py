@@ -9,7 +9,7 @@ from ..catalog.inbox import InboxCursor, scan_inbox
 from .batching import Batch, wave_batches
 from .followup import failed_documents, followup_tags, plan_followups, resume_batches, run_partition_keys
 from .jobs import process_documents
-from .partitions import documents
+from .partitions import documents, partitions_loader
 from .resources import PdfpipeResource
 from .summary import run_events, tag_run
 
@@ -75,12 +75,13 @@ def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeR
     tag_run(context.instance, run.run_id, events)  # its summary: documents, pages, failures by class
     if run.tags.get(WILL_RETRY_TAG) == "true":
         return
-    keys = run_partition_keys(run, context.instance)
+    loader = partitions_loader(context.instance)  # the keys, read once for the range and the plan
+    keys = run_partition_keys(run, context.instance, loader)
     if len(keys) < 2:
         return  # a one-document run has nobody else to finish
     failed = failed_documents(events)
     size = pdfpipe.workspace().profile.batch_size
-    for batch in plan_followups(context.instance, keys, failed, size):
+    for batch in plan_followups(context.instance, keys, failed, size, loader):
         tags = followup_tags(run, batch)
         if tags:
             yield dg.RunRequest(
