@@ -147,8 +147,9 @@ def cmd_resume(args, settings: Settings) -> int:
     from .defs.followup import missing_stages
     from .defs.liveness import free_dead_slots
     from .defs.operations import get_instance, materialize_catalog, materialize_documents, sweep_if_idle
-    from .defs.partitions import document_keys
+    from .defs.partitions import documents, done_and_running, partitions_loader
     from .defs.watchdog import describe
+    from .stages import STAGES
 
     with get_instance(settings, args.profile) as instance:
         for holder in free_dead_slots(instance):  # before planning: a leaked slot would wedge it
@@ -156,8 +157,9 @@ def cmd_resume(args, settings: Settings) -> int:
         swept = sweep_if_idle(instance, settings)
         if swept:
             print(f"removed {len(swept)} partial artifacts left by a killed run")
-        keys = args.keys or document_keys(instance)
-        work = missing_stages(instance, keys)
+        loader = partitions_loader(instance)  # the keys, read once for the list and the statuses
+        keys = args.keys or list(loader.get_dynamic_partitions(documents.name))
+        work = missing_stages(instance, keys, done_and_running(instance, STAGES, loader))
         print(f"{len(work)} of {len(keys)} documents have missing or failed stages")
         outcomes = materialize_documents(instance, list(work), args.profile.batch_size, work)
         catalog = materialize_catalog(instance)
