@@ -37,6 +37,8 @@ NEEDED = [  # (module, names, why)
         ["generate_partition_key_based_definition_id"],
         "the status cache survives new documents",
     ),
+    ("dagster._core.loader", ["LoadingContext"], "status reads every stage's asset record in one query"),
+    ("dagster._core.storage.event_log.base", ["AssetRecord"], "status reads every stage's asset record in one query"),
 ]
 
 
@@ -52,6 +54,16 @@ def test_private_names_are_there(module, names, why):
     mod = __import__(module, fromlist=names)
     missing = [n for n in names if not hasattr(mod, n)]
     assert not missing, f"Dagster {dg.__version__} has no {module}.{missing} ({why}): update pdfpipe"
+
+
+def test_the_status_cache_update_takes_a_loading_context():
+    from dagster._core.loader import LoadingContext
+    from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
+
+    params = inspect.signature(get_and_update_asset_status_cache_value).parameters
+    assert "loading_context" in params and "dynamic_partitions_loader" in params, list(params)
+    abstract = getattr(LoadingContext, "__abstractmethods__", set())
+    assert abstract == {"instance", "loaders"}, f"Dagster {dg.__version__}: LoadingContext wants {abstract}"
 
 
 def test_shapes_pdfpipe_calls_are_unchanged():
@@ -196,4 +208,12 @@ def test_the_prefix_memo_stays_one_bounded_row(tmp_path, monkeypatch):
                 get_and_update_asset_status_cache_value(instance, dg.AssetKey("fused_document"), documents)
                 assert status_subsets(instance, "fused_document")[0] == set(keys), name
             memo = partitions._remembered(instance, documents.name)
-            assert list(memo.items()) == [(definition_id(keys[:n]), n) for n in (4, 5, 6)], name
+            assert [(k, n) for k, (n, _) in memo.items()] == [(definition_id(keys[:n]), n) for n in (4, 5, 6)], name
+            # PostgreSQL vouches for a remembered prefix by its row ids: no key is read for it
+            reads = []
+            read_keys = partitions._keys_and_last_row
+            monkeypatch.setattr(partitions, "_keys_and_last_row", lambda *a, r=reads, k=read_keys: r.append(1) or k(*a))
+            instance.add_dynamic_partitions(documents.name, ["new"])
+            assert status_subsets(instance, "fused_document")[0] == set(keys), name
+            assert len(reads) == (0 if name == "postgresql" else 1), name
+            monkeypatch.setattr(partitions, "_keys_and_last_row", read_keys)

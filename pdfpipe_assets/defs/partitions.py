@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster._core.definitions.partitions.utils.base import generate_partition_key_based_definition_id
 from dagster._core.instance.types import CachingDynamicPartitionsLoader  # private: see test_dagster_private_api
+from dagster._core.loader import LoadingContext
+from dagster._core.storage.event_log.base import AssetRecord
 from dagster_shared.utils.cached_method import cached_method
 
 documents = dg.DynamicPartitionsDefinition(name="documents")
@@ -51,6 +53,23 @@ def done_and_running(
     return done, running
 
 
+class _Records(LoadingContext):
+    """Dagster's batch loader of asset records: one query for every stage, read again by each
+    stage's status cache update without going back to the database."""
+
+    def __init__(self, instance: dg.DagsterInstance):
+        self._instance = instance
+        self._loaders: dict = {}
+
+    @property
+    def instance(self) -> dg.DagsterInstance:
+        return self._instance
+
+    @property
+    def loaders(self) -> dict:
+        return self._loaders
+
+
 class KeysOnceLoader(CachingDynamicPartitionsLoader):
     """Reads the document keys once (``document_keys``) for many status-cache lookups, and keeps
     a status cache that still holds after documents were added.
@@ -70,10 +89,13 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
         self._prefixes: dict[str, int | None] = {}  # id -> how many keys it hashes (None: no prefix)
         self._today: dict[str, str] = {}
         self._stored: dict[str, str | None] | None = None
+        self._last_row: dict[str, int | None] = {}  # the row id of the last key read (PostgreSQL)
+        self.records = _Records(instance)  # the stages' asset records, as of the first status read
 
     @cached_method
     def get_dynamic_partitions(self, partitions_def_name: str) -> Sequence[str]:
-        return document_keys(self._instance, partitions_def_name)
+        keys, self._last_row[partitions_def_name] = _keys_and_last_row(self._instance, partitions_def_name)
+        return keys
 
     def get_dynamic_partitions_definition_id(self, partitions_def_name: str) -> str:
         if self._preferred.get(partitions_def_name):
@@ -82,35 +104,48 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
             keys = self.get_dynamic_partitions(partitions_def_name)
             today = self._today[partitions_def_name] = definition_id(keys)
             self._prefixes[today] = len(keys)
-            _remember(self._instance, partitions_def_name, today, len(keys))  # for later calls
+            last = self._last_row[partitions_def_name]
+            _remember(self._instance, partitions_def_name, today, len(keys), last)  # for later calls
         return self._today[partitions_def_name]
 
     def stored_id(self, stage: str) -> str | None:
-        """The definition id of the status cache stored for ``stage`` (one query for all stages)."""
+        """The definition id of the status cache stored for ``stage`` (one query for all stages,
+        whose records Dagster's cache update then reads from ``records``)."""
         if self._stored is None:
             from ..stages import STAGES
 
             self._stored = {}
-            for record in self._instance.get_asset_records([dg.AssetKey(s) for s in STAGES]):
-                cache = record.asset_entry.cached_status
-                self._stored[record.asset_entry.asset_key.to_user_string()] = cache.partitions_def_id if cache else None
+            for record in AssetRecord.blocking_get_many(self.records, [dg.AssetKey(s) for s in STAGES]):
+                if record is not None:
+                    cache = record.asset_entry.cached_status
+                    key = record.asset_entry.asset_key.to_user_string()
+                    self._stored[key] = cache.partitions_def_id if cache else None
         return self._stored.get(stage)
 
     def prefer(self, partitions_def_name: str, stored_id: str | None) -> None:
         """Answer with ``stored_id`` (a cache's) while it names a prefix of today's keys."""
-        keys = self.get_dynamic_partitions(partitions_def_name)
-        ok = stored_id and self._hashes_a_prefix(partitions_def_name, keys, stored_id)
-        self._preferred[partitions_def_name] = stored_id if ok else ""
+        ok = stored_id is not None and self._hashes_a_prefix(partitions_def_name, stored_id)
+        self._preferred[partitions_def_name] = stored_id if stored_id is not None and ok else ""
 
-    def _hashes_a_prefix(self, name: str, keys: Sequence[str], stored_id: str) -> bool:
+    def _hashes_a_prefix(self, name: str, stored_id: str) -> bool:
         if stored_id not in self._prefixes:  # once per distinct id and call
-            n = _remembered(self._instance, name).get(stored_id)
-            if n is None or n > len(keys) or definition_id(keys[:n]) != stored_id:
-                n = _prefix_length(keys, stored_id)  # one pass over the keys, then remembered
-                if n is not None:
-                    _remember(self._instance, name, stored_id, n)
+            n, last = _remembered(self._instance, name).get(stored_id, (None, None))
+            if n is None or last is None or _rows_up_to(self._instance, name, last) != n:
+                n = self._prefix_from_keys(name, stored_id, n)
             self._prefixes[stored_id] = n
         return self._prefixes[stored_id] is not None
+
+    def _prefix_from_keys(self, name: str, stored_id: str, remembered: int | None) -> int | None:
+        """How many of today's keys ``stored_id`` hashes, from the keys themselves; remembered
+        with the row id of the last of them, so that PostgreSQL can vouch for it next time."""
+        keys = self.get_dynamic_partitions(name)
+        n = remembered
+        if n is None or n > len(keys) or definition_id(keys[:n]) != stored_id:
+            n = _prefix_length(keys, stored_id)  # one pass over the keys, then remembered
+        if n is not None:
+            last = self._last_row[name] if n == len(keys) else _row_id_of(self._instance, name, n)
+            _remember(self._instance, name, stored_id, n, last)
+        return n
 
 
 def definition_id(keys: Sequence[str]) -> str:
@@ -137,26 +172,28 @@ MEMO_IDS = 32
 
 
 def _memo(name: str) -> str:
-    """Key of Dagster's key-value table that holds {definition id: keys it hashes} for ``name``."""
+    """Key of Dagster's key-value table that holds, for ``name``, {definition id: [how many keys
+    it hashes, the row id of the last of them (PostgreSQL; else null)]}."""
     return f"pdfpipe/prefix_of/{name}"
 
 
-def _remembered(instance: dg.DagsterInstance, name: str) -> dict[str, int]:
+def _remembered(instance: dg.DagsterInstance, name: str) -> dict[str, tuple[int, int | None]]:
     get = getattr(instance.run_storage, "get_cursor_values", None)  # Dagster's key-value table
     value = get({_memo(name)}).get(_memo(name)) if get else None
     try:
-        return {str(k): int(v) for k, v in json.loads(value).items()} if value else {}
-    except (ValueError, TypeError, AttributeError):  # written by another version: start again
+        memo = json.loads(value) if value else {}
+        return {str(k): (int(v[0]), None if v[1] is None else int(v[1])) for k, v in memo.items()}
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError):  # another version's: start again
         return {}
 
 
-def _remember(instance: dg.DagsterInstance, name: str, definition: str, n: int) -> None:
+def _remember(instance: dg.DagsterInstance, name: str, definition: str, n: int, last_row: int | None) -> None:
     if hasattr(instance.run_storage, "set_cursor_values"):
         memo = _remembered(instance, name)
-        if list(memo.items())[-1:] == [(definition, n)]:
+        if list(memo.items())[-1:] == [(definition, (n, last_row))]:
             return  # already the newest
         memo.pop(definition, None)
-        memo[definition] = n  # newest last
+        memo[definition] = (n, last_row)  # newest last
         kept = dict(list(memo.items())[-MEMO_IDS:])
         instance.run_storage.set_cursor_values({_memo(name): json.dumps(kept)})
 
@@ -167,8 +204,42 @@ def partitions_loader(instance: dg.DagsterInstance) -> KeysOnceLoader:
 
 # Dagster forbids newlines in partition keys, so one newline-joined string splits back exactly.
 _KEYS_IN_ORDER = (
-    "SELECT string_agg(partition, E'\\n' ORDER BY id) FROM dynamic_partitions WHERE partitions_def_name = :name"
+    "SELECT string_agg(partition, E'\\n' ORDER BY id), max(id) FROM dynamic_partitions"
+    " WHERE partitions_def_name = :name"
 )
+# Row ids only grow, so the first n rows are still the ones hashed while n rows lie at or below
+# the n-th one's id: a deleted key lowers the count, a new key lands above it.
+_ROWS_UP_TO = "SELECT count(*) FROM dynamic_partitions WHERE partitions_def_name = :name AND id <= :last"
+_ROW_ID_OF = "SELECT id FROM dynamic_partitions WHERE partitions_def_name = :name ORDER BY id OFFSET :skip LIMIT 1"
+
+
+def _on_postgres(instance: dg.DagsterInstance, sql: str, **params):
+    """The first row of ``sql`` on Dagster's own PostgreSQL tables; None on other storage."""
+    import sqlalchemy as sa
+
+    storage = instance.event_log_storage
+    if hasattr(storage, "index_connection"):
+        with storage.index_connection() as conn:
+            if conn.dialect.name == "postgresql":
+                return conn.execute(sa.text(sql), params).one()
+    return None
+
+
+def _keys_and_last_row(instance: dg.DagsterInstance, name: str) -> tuple[list[str], int | None]:
+    row = _on_postgres(instance, _KEYS_IN_ORDER, name=name)
+    if row is None:
+        return list(instance.get_dynamic_partitions(name)), None
+    return (row[0].split("\n") if row[0] else []), row[1]
+
+
+def _rows_up_to(instance: dg.DagsterInstance, name: str, last_row: int) -> int | None:
+    row = _on_postgres(instance, _ROWS_UP_TO, name=name, last=last_row)
+    return None if row is None else row[0]
+
+
+def _row_id_of(instance: dg.DagsterInstance, name: str, n: int) -> int | None:
+    row = _on_postgres(instance, _ROW_ID_OF, name=name, skip=n - 1)
+    return None if row is None else row[0]
 
 
 def document_keys(instance: dg.DagsterInstance, partitions_def_name: str = documents.name) -> list[str]:
@@ -177,15 +248,7 @@ def document_keys(instance: dg.DagsterInstance, partitions_def_name: str = docum
     string: 500,000 keys in 0.5 s on 2 cores, against 2.5 s read row by row through Dagster.
     Reads Dagster's ``dynamic_partitions`` table (``tests/test_dagster_private_api.py`` checks
     the answer against Dagster's own)."""
-    import sqlalchemy as sa
-
-    storage = instance.event_log_storage
-    if hasattr(storage, "index_connection"):
-        with storage.index_connection() as conn:
-            if conn.dialect.name == "postgresql":
-                joined = conn.execute(sa.text(_KEYS_IN_ORDER), {"name": partitions_def_name}).scalar()
-                return joined.split("\n") if joined else []
-    return list(instance.get_dynamic_partitions(partitions_def_name))
+    return _keys_and_last_row(instance, partitions_def_name)[0]
 
 
 def status_subsets(instance: dg.DagsterInstance, stage: str, loader=None) -> tuple[set[str], set[str], set[str]]:
@@ -199,7 +262,7 @@ def status_subsets(instance: dg.DagsterInstance, stage: str, loader=None) -> tup
     loader = loader or partitions_loader(instance)
     loader.prefer(documents.name, loader.stored_id(stage))
     value = get_and_update_asset_status_cache_value(
-        instance, dg.AssetKey(stage), documents, dynamic_partitions_loader=loader
+        instance, dg.AssetKey(stage), documents, dynamic_partitions_loader=loader, loading_context=loader.records
     )
     if value is None:
         return set(), set(), set()
