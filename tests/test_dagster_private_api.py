@@ -120,12 +120,12 @@ def test_document_keys_and_corpus_sets_agree_with_dagster(tmp_path, monkeypatch)
     feeds Dagster's definition id from it: both must give Dagster's own answers, in its order,
     and the whole-corpus sets must agree with the per-key status."""
     from pdfpipe_assets.defs.followup import missing_stages
-    from pdfpipe_assets.defs.partitions import document_keys, documents, partitions_loader, stage_status
+    from pdfpipe_assets.defs.partitions import document_keys, documents, keys_between, partitions_loader, stage_status
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    keys = ["z-last-added-first", "b", "a", "doc with space", "x.y_z"]
     seen = []
     for name, open_instance in _instances(tmp_path, monkeypatch):
+        keys = ["z-last-added-first", "b", "a", "doc with space", "x.y_z"]
         with open_instance() as instance:
             assert document_keys(instance) == []
             instance.add_dynamic_partitions(documents.name, keys[:2])
@@ -134,6 +134,14 @@ def test_document_keys_and_corpus_sets_agree_with_dagster(tmp_path, monkeypatch)
             assert partitions_loader(instance).get_dynamic_partitions_definition_id(
                 documents.name
             ) == instance.get_dynamic_partitions_definition_id(documents.name)
+            # a range run's documents, in Dagster's order (on PostgreSQL read by row ids)
+            assert keys_between(instance, "b", "doc with space") == keys[1:4], name
+            instance.delete_dynamic_partition(documents.name, "a")
+            assert keys_between(instance, "b", "doc with space") == ["b", "doc with space"], name
+            assert keys_between(instance, "b", "not a key") == [], name
+            instance.add_dynamic_partitions(documents.name, ["a"])  # now last
+            keys = [*keys[:2], *keys[3:], "a"]
+            assert document_keys(instance) == keys, name
             for key in ("a", "b"):
                 instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition=key))
             instance.report_runless_asset_event(dg.AssetMaterialization("source_pdf", partition="a"))

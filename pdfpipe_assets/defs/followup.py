@@ -11,7 +11,7 @@ import dagster as dg
 
 from ..stages import STAGES
 from .batching import RANGE_END, RANGE_START, Batch, contiguous_batches
-from .partitions import KeysOnceLoader, documents, done_and_running, partitions_loader
+from .partitions import KeysOnceLoader, documents, done_and_running, keys_between, partitions_loader
 from .runner import FAILED_DOCUMENTS
 
 
@@ -31,15 +31,14 @@ def failed_documents(events) -> dict[str, tuple[str, str]]:
 def run_partition_keys(
     run: dg.DagsterRun, instance: dg.DagsterInstance, loader: KeysOnceLoader | None = None
 ) -> list[str]:
-    """The documents a run covered: one key, or a range in the instance's partition order;
-    ``loader`` reads the keys once for this and a following ``plan_followups``."""
+    """The documents a run covered: one key, or a range in the instance's partition order (on
+    PostgreSQL, read without reading every key; elsewhere from ``loader``'s keys)."""
     if run.tags.get("dagster/partition"):
         return [run.tags["dagster/partition"]]
     start, end = run.tags.get(RANGE_START), run.tags.get(RANGE_END)
     if not start or not end:
         return []
-    order = list((loader or partitions_loader(instance)).get_dynamic_partitions(documents.name))
-    return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
+    return keys_between(instance, start, end, loader)
 
 
 def missing_stages(
@@ -59,21 +58,22 @@ def plan_followups(
     batch_size: int,
     loader: KeysOnceLoader | None = None,
 ) -> list[Batch]:
-    """Runs for the stages the good documents still miss; a document that another run is
-    materializing right now is left to that run."""
+    """Runs for the stages the good documents of ``keys`` (a run's documents, adjacent in the
+    partition order) still miss; a document that another run is materializing right now is left
+    to that run. ``loader``: one that ``run_partition_keys`` used, so keys are read once."""
     good = [k for k in keys if k not in failed]
-    return _unfinished(instance, good, loader or partitions_loader(instance), batch_size)[0]
+    return _unfinished(instance, good, keys, loader or partitions_loader(instance), batch_size)[0]
 
 
 def _unfinished(
-    instance: dg.DagsterInstance, keys: list[str], loader: KeysOnceLoader, batch_size: int
+    instance: dg.DagsterInstance, keys: list[str], order: list[str], loader: KeysOnceLoader, batch_size: int
 ) -> tuple[list[Batch], int]:
     """Batches over the stages ``keys`` still miss, leaving out documents a run is materializing
     (queued runs included: Dagster plans their partitions when it creates them), and how many
-    documents that is."""
+    documents that is. ``order``: adjacent keys in the partition order that hold ``keys``; a
+    range run covers every key between its ends."""
     done, running = done_and_running(instance, STAGES, loader)
     work = missing_stages(instance, [k for k in keys if k not in running], (done, running))
-    order = list(loader.get_dynamic_partitions(documents.name))  # read once, with the statuses
     return contiguous_batches(order, work, batch_size), len(work)
 
 
@@ -92,5 +92,6 @@ def resume_batches(instance: dg.DagsterInstance, batch_size: int, limit: int) ->
     """Up to ``limit`` runs over the documents with missing or failed stages that no run is
     materializing, in partition order; and how many documents are left in all."""
     loader = partitions_loader(instance)
-    batches, left = _unfinished(instance, list(loader.get_dynamic_partitions(documents.name)), loader, batch_size)
+    keys = list(loader.get_dynamic_partitions(documents.name))  # read once, with the statuses
+    batches, left = _unfinished(instance, keys, keys, loader, batch_size)
     return batches[:limit], left

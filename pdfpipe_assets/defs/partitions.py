@@ -225,6 +225,26 @@ def _on_postgres(instance: dg.DagsterInstance, sql: str, **params):
     return None
 
 
+_KEYS_BETWEEN = (
+    "SELECT string_agg(d.partition, E'\\n' ORDER BY d.id) FROM dynamic_partitions d"
+    " JOIN dynamic_partitions s ON s.partitions_def_name = d.partitions_def_name AND s.partition = :start"
+    " JOIN dynamic_partitions e ON e.partitions_def_name = d.partitions_def_name AND e.partition = :end"
+    " WHERE d.partitions_def_name = :name AND d.id BETWEEN s.id AND e.id"
+)
+
+
+def keys_between(
+    instance: dg.DagsterInstance, start: str, end: str, loader: "KeysOnceLoader | None" = None
+) -> list[str]:
+    """The document keys from ``start`` to ``end`` in Dagster's order (a range run's): on
+    PostgreSQL only those rows are read; elsewhere every key (``loader``'s), then a slice."""
+    row = _on_postgres(instance, _KEYS_BETWEEN, name=documents.name, start=start, end=end)
+    if row is not None:
+        return row[0].split("\n") if row[0] else []
+    order = list((loader or partitions_loader(instance)).get_dynamic_partitions(documents.name))
+    return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
+
+
 def _keys_and_last_row(instance: dg.DagsterInstance, name: str) -> tuple[list[str], int | None]:
     row = _on_postgres(instance, _KEYS_IN_ORDER, name=name)
     if row is None:

@@ -75,7 +75,7 @@ def batch_followup_sensor(context: dg.RunFailureSensorContext, pdfpipe: PdfpipeR
     tag_run(context.instance, run.run_id, events)  # its summary: documents, pages, failures by class
     if run.tags.get(WILL_RETRY_TAG) == "true":
         return
-    loader = partitions_loader(context.instance)  # the keys, read once for the range and the plan
+    loader = partitions_loader(context.instance)  # on PostgreSQL neither call reads every key
     keys = run_partition_keys(run, context.instance, loader)
     if len(keys) < 2:
         return  # a one-document run has nobody else to finish
