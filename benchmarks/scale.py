@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--database", default="pdfpipe_scale")
     parser.add_argument("--ui", action="store_true", help="also time the UI's asset page and partitions tab queries")
+    parser.add_argument("--screenshots", type=Path, help="with --ui: headless Chromium shots of those pages here")
     parser.add_argument("--reuse", type=Path, help="time again on the data dir of an earlier run (same --database)")
     args = parser.parse_args()
 
@@ -161,7 +162,7 @@ def main() -> None:
             f"resume_sensor tick (the UI's resume): {time.perf_counter() - t:.1f} s, {len(result.run_requests)} runs queued"
         )
     if args.ui:
-        ui_timings(data, str(settings.dagster_home))
+        ui_timings(data, str(settings.dagster_home), args.screenshots)
 
 
 ASSET_PAGE = """query { assetNodeOrError(assetKey: {path: ["fused_document"]}) { ... on AssetNode {
@@ -172,10 +173,14 @@ PARTITIONS_TAB = """query { assetNodeOrError(assetKey: {path: ["fused_document"]
     materializedPartitions failedPartitions unmaterializedPartitions materializingPartitions } } } } }"""
 
 
-def ui_timings(data: Path, dagster_home: str) -> None:
+PAGES = {"asset page": "/assets/fused_document", "partitions tab": "/assets/fused_document?view=partitions"}
+
+
+def ui_timings(data: Path, dagster_home: str, screenshots: Path | None = None) -> None:
     """The GraphQL queries behind the UI's asset page (partition counts) and its partitions tab
-    (every key with its status), each timed twice on a running ``dagster-webserver``."""
-    from benchmarks.ui import graphql, webserver
+    (every key with its status), each timed twice on a running ``dagster-webserver``; with
+    ``screenshots``, the pages themselves rendered by headless Chromium (wall time printed)."""
+    from benchmarks.ui import graphql, screenshot, webserver
 
     with webserver(data, dagster_home) as url:
         for name, query in (("asset page", ASSET_PAGE), ("partitions tab", PARTITIONS_TAB)):
@@ -186,6 +191,11 @@ def ui_timings(data: Path, dagster_home: str) -> None:
                 times.append(time.perf_counter() - started)
             size = len(json.dumps(answer)) / 1e6
             print(f"UI {name}: {times[0]:.1f} s, then {times[1]:.1f} s ({size:.1f} MB of JSON)")
+        for name, path in PAGES.items() if screenshots else ():
+            screenshots.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            shot = screenshot(url + path, screenshots / f"scale-{name.replace(' ', '-')}.png")
+            print(f"UI {name} in headless Chromium: {time.perf_counter() - started:.1f} s -> {shot}")
 
 
 if __name__ == "__main__":
