@@ -90,7 +90,8 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
         self._today: dict[str, str] = {}
         self._stored: dict[str, str | None] | None = None
         self._last_row: dict[str, int | None] = {}  # the row id of the last key read (PostgreSQL)
-        self.records = _Records(instance)  # the stages' asset records, as of the first status read
+        # the stages' asset records as of the first status read: a loader answers one question
+        self.records = _Records(instance)
 
     @cached_method
     def get_dynamic_partitions(self, partitions_def_name: str) -> Sequence[str]:
@@ -125,7 +126,7 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
     def prefer(self, partitions_def_name: str, stored_id: str | None) -> None:
         """Answer with ``stored_id`` (a cache's) while it names a prefix of today's keys."""
         ok = stored_id is not None and self._hashes_a_prefix(partitions_def_name, stored_id)
-        self._preferred[partitions_def_name] = stored_id if stored_id is not None and ok else ""
+        self._preferred[partitions_def_name] = stored_id if ok and stored_id is not None else ""
 
     def _hashes_a_prefix(self, name: str, stored_id: str) -> bool:
         if stored_id not in self._prefixes:  # once per distinct id and call
@@ -214,14 +215,15 @@ _ROW_ID_OF = "SELECT id FROM dynamic_partitions WHERE partitions_def_name = :nam
 
 
 def _on_postgres(instance: dg.DagsterInstance, sql: str, **params):
-    """The first row of ``sql`` on Dagster's own PostgreSQL tables; None on other storage."""
+    """The first row of ``sql`` on Dagster's own PostgreSQL tables; None on other storage (or
+    when there is no row)."""
     import sqlalchemy as sa
 
     storage = instance.event_log_storage
     if hasattr(storage, "index_connection"):
         with storage.index_connection() as conn:
             if conn.dialect.name == "postgresql":
-                return conn.execute(sa.text(sql), params).one()
+                return conn.execute(sa.text(sql), params).first()
     return None
 
 
