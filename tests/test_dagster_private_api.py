@@ -120,7 +120,14 @@ def test_document_keys_and_corpus_sets_agree_with_dagster(tmp_path, monkeypatch)
     feeds Dagster's definition id from it: both must give Dagster's own answers, in its order,
     and the whole-corpus sets must agree with the per-key status."""
     from pdfpipe_assets.defs.followup import missing_stages
-    from pdfpipe_assets.defs.partitions import document_keys, documents, keys_between, partitions_loader, stage_status
+    from pdfpipe_assets.defs.partitions import (
+        document_keys,
+        documents,
+        keys_between,
+        keys_spanning,
+        partitions_loader,
+        stage_status,
+    )
 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     seen = []
@@ -136,6 +143,10 @@ def test_document_keys_and_corpus_sets_agree_with_dagster(tmp_path, monkeypatch)
             ) == instance.get_dynamic_partitions_definition_id(documents.name)
             # a range run's documents, in Dagster's order (on PostgreSQL read by row ids)
             assert keys_between(instance, "b", "doc with space") == keys[1:4], name
+            # what planning range runs over some keys needs: from the first to the last of them
+            span = keys_spanning(instance, ["doc with space", "b"])
+            assert span == (keys[1:4] if name == "postgresql" else keys), name
+            assert keys_spanning(instance, ["not a key"]) == ([] if name == "postgresql" else keys), name
             instance.delete_dynamic_partition(documents.name, "a")
             assert keys_between(instance, "b", "doc with space") == ["b", "doc with space"], name
             assert keys_between(instance, "b", "not a key") == [], name

@@ -19,7 +19,7 @@ from . import claim_wait
 from .batching import Batch, contiguous_batches
 from .followup import failed_documents, plan_followups
 from .liveness import ACTIVE, live_runs
-from .partitions import document_keys, documents, stage_status
+from .partitions import document_keys, documents, keys_spanning, stage_status
 from .pools import apply_profile
 from .progress import Progress, report_to
 from .summary import tag_run
@@ -190,8 +190,8 @@ def materialize_documents(
 ) -> list[DocumentOutcome]:
     """Batched in-process runs of ``work`` (key -> stages; default: every stage of ``keys``).
     The good documents of a failed batch are finished by follow-up runs."""
-    order = document_keys(instance)
     work = work if work is not None else {k: tuple(STAGES) for k in keys}
+    order = keys_spanning(instance, list(work))
     queue = contiguous_batches(order, work, batch_size)
     failures: dict[str, str] = {}
     shown = Progress(len(work))

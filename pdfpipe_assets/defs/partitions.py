@@ -247,6 +247,27 @@ def keys_between(
     return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
 
 
+_KEYS_SPANNING = (
+    "SELECT string_agg(partition, E'\\n' ORDER BY id) FROM dynamic_partitions"
+    " WHERE partitions_def_name = :name AND id BETWEEN"
+    " (SELECT min(id) FROM dynamic_partitions WHERE partitions_def_name = :name AND partition = ANY(:keys))"
+    " AND (SELECT max(id) FROM dynamic_partitions WHERE partitions_def_name = :name AND partition = ANY(:keys))"
+)
+
+
+def keys_spanning(instance: dg.DagsterInstance, keys: Sequence[str]) -> list[str]:
+    """Every document key from the first of ``keys`` to the last, in Dagster's order: what
+    planning range runs over ``keys`` needs (a range covers every key between its ends). On
+    PostgreSQL only that span is read: a few rows for documents just registered, which come
+    last; elsewhere every key."""
+    if not keys:
+        return []
+    row = _on_postgres(instance, _KEYS_SPANNING, name=documents.name, keys=list(keys))
+    if row is not None:
+        return row[0].split("\n") if row[0] else []
+    return document_keys(instance)
+
+
 def _keys_and_last_row(instance: dg.DagsterInstance, name: str) -> tuple[list[str], int | None]:
     row = _on_postgres(instance, _KEYS_IN_ORDER, name=name)
     if row is None:
