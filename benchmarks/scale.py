@@ -191,11 +191,12 @@ def ui_timings(data: Path, dagster_home: str, screenshots: Path | None = None) -
                 times.append(time.perf_counter() - started)
             size = len(json.dumps(answer)) / 1e6
             print(f"UI {name}: {times[0]:.1f} s, then {times[1]:.1f} s ({size:.1f} MB of JSON)")
-        for name, path in PAGES.items() if screenshots else ():
+        if screenshots:
             screenshots.mkdir(parents=True, exist_ok=True)
-            started = time.perf_counter()
-            shot = screenshot(url + path, screenshots / f"scale-{name.replace(' ', '-')}.png")
-            print(f"UI {name} in headless Chromium: {time.perf_counter() - started:.1f} s -> {shot}")
+            for name, path in PAGES.items():
+                started = time.perf_counter()
+                shot = screenshot(url + path, screenshots / f"scale-{name.replace(' ', '-')}.png")
+                print(f"UI {name} in headless Chromium: {time.perf_counter() - started:.1f} s -> {shot}")
 
 
 if __name__ == "__main__":

@@ -125,8 +125,8 @@ class KeysOnceLoader(CachingDynamicPartitionsLoader):
 
     def prefer(self, partitions_def_name: str, stored_id: str | None) -> None:
         """Answer with ``stored_id`` (a cache's) while it names a prefix of today's keys."""
-        ok = stored_id is not None and self._hashes_a_prefix(partitions_def_name, stored_id)
-        self._preferred[partitions_def_name] = stored_id if ok and stored_id is not None else ""
+        keep = stored_id is not None and self._hashes_a_prefix(partitions_def_name, stored_id)
+        self._preferred[partitions_def_name] = (stored_id or "") if keep else ""
 
     def _hashes_a_prefix(self, name: str, stored_id: str) -> bool:
         if stored_id not in self._prefixes:  # once per distinct id and call
@@ -212,6 +212,13 @@ _KEYS_IN_ORDER = (
 # the n-th one's id: a deleted key lowers the count, a new key lands above it.
 _ROWS_UP_TO = "SELECT count(*) FROM dynamic_partitions WHERE partitions_def_name = :name AND id <= :last"
 _ROW_ID_OF = "SELECT id FROM dynamic_partitions WHERE partitions_def_name = :name ORDER BY id OFFSET :skip LIMIT 1"
+# Every key from the first of :keys to the last (a missing key is left out of the ends).
+_KEYS_SPANNING = (
+    "SELECT string_agg(partition, E'\\n' ORDER BY id) FROM dynamic_partitions"
+    " WHERE partitions_def_name = :name AND id BETWEEN"
+    " (SELECT min(id) FROM dynamic_partitions WHERE partitions_def_name = :name AND partition = ANY(:keys))"
+    " AND (SELECT max(id) FROM dynamic_partitions WHERE partitions_def_name = :name AND partition = ANY(:keys))"
+)
 
 
 def _on_postgres(instance: dg.DagsterInstance, sql: str, **params):
@@ -227,32 +234,23 @@ def _on_postgres(instance: dg.DagsterInstance, sql: str, **params):
     return None
 
 
-_KEYS_BETWEEN = (
-    "SELECT string_agg(d.partition, E'\\n' ORDER BY d.id) FROM dynamic_partitions d"
-    " JOIN dynamic_partitions s ON s.partitions_def_name = d.partitions_def_name AND s.partition = :start"
-    " JOIN dynamic_partitions e ON e.partitions_def_name = d.partitions_def_name AND e.partition = :end"
-    " WHERE d.partitions_def_name = :name AND d.id BETWEEN s.id AND e.id"
-)
+def _split(joined: str | None) -> list[str]:
+    """Keys that PostgreSQL joined with newlines, which Dagster forbids inside a key."""
+    return joined.split("\n") if joined else []
 
 
 def keys_between(
     instance: dg.DagsterInstance, start: str, end: str, loader: "KeysOnceLoader | None" = None
 ) -> list[str]:
-    """The document keys from ``start`` to ``end`` in Dagster's order (a range run's): on
-    PostgreSQL only those rows are read; elsewhere every key (``loader``'s), then a slice."""
-    row = _on_postgres(instance, _KEYS_BETWEEN, name=documents.name, start=start, end=end)
+    """The document keys from ``start`` to ``end`` in Dagster's order (a range run's), or none
+    when either end is gone: on PostgreSQL only those rows are read; elsewhere every key
+    (``loader``'s), then a slice."""
+    row = _on_postgres(instance, _KEYS_SPANNING, name=documents.name, keys=[start, end])
     if row is not None:
-        return row[0].split("\n") if row[0] else []
+        span = _split(row[0])
+        return span if span[:1] == [start] and span[-1:] == [end] else []
     order = list((loader or partitions_loader(instance)).get_dynamic_partitions(documents.name))
     return order[order.index(start) : order.index(end) + 1] if start in order and end in order else []
-
-
-_KEYS_SPANNING = (
-    "SELECT string_agg(partition, E'\\n' ORDER BY id) FROM dynamic_partitions"
-    " WHERE partitions_def_name = :name AND id BETWEEN"
-    " (SELECT min(id) FROM dynamic_partitions WHERE partitions_def_name = :name AND partition = ANY(:keys))"
-    " AND (SELECT max(id) FROM dynamic_partitions WHERE partitions_def_name = :name AND partition = ANY(:keys))"
-)
 
 
 def keys_spanning(instance: dg.DagsterInstance, keys: Sequence[str]) -> list[str]:
@@ -263,16 +261,14 @@ def keys_spanning(instance: dg.DagsterInstance, keys: Sequence[str]) -> list[str
     if not keys:
         return []
     row = _on_postgres(instance, _KEYS_SPANNING, name=documents.name, keys=list(keys))
-    if row is not None:
-        return row[0].split("\n") if row[0] else []
-    return document_keys(instance)
+    return _split(row[0]) if row is not None else document_keys(instance)
 
 
 def _keys_and_last_row(instance: dg.DagsterInstance, name: str) -> tuple[list[str], int | None]:
     row = _on_postgres(instance, _KEYS_IN_ORDER, name=name)
     if row is None:
         return list(instance.get_dynamic_partitions(name)), None
-    return (row[0].split("\n") if row[0] else []), row[1]
+    return _split(row[0]), row[1]
 
 
 def _rows_up_to(instance: dg.DagsterInstance, name: str, last_row: int) -> int | None:
