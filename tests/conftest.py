@@ -92,3 +92,32 @@ def cli(env: dict, *args: str, timeout: float = 600) -> subprocess.CompletedProc
         text=True,
         timeout=timeout,
     )
+
+
+TEST_POSTGRES = os.environ.get("PDFPIPE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+def postgres_url(name: str) -> str | None:
+    """A fresh database ``name`` on the local PostgreSQL server, or None where there is none."""
+    from pdfpipe_assets.defs.operations import fresh_postgres_database
+
+    try:
+        return fresh_postgres_database(TEST_POSTGRES, name)
+    except Exception:  # no server here
+        return None
+
+
+@pytest.fixture
+def pool_home(tmp_path: Path, monkeypatch) -> Path:
+    """$DAGSTER_HOME of an instance on PostgreSQL when the machine has one (the storage a
+    deployment uses for pools), else on SQLite."""
+    from pdfpipe_assets.defs.operations import instance_config
+
+    url = postgres_url("pdfpipe_test_pools")
+    if url:
+        monkeypatch.setenv("PDFPIPE_POSTGRES_URL", url)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(instance_config(load_profile()))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home

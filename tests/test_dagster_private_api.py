@@ -37,6 +37,14 @@ NEEDED = [  # (module, names, why)
         ["generate_partition_key_based_definition_id"],
         "the status cache survives new documents",
     ),
+    (
+        "dagster._core.storage.event_log.sql_event_log",
+        ["SqlEventLogStorage"],
+        "the slot claim fix replaces one of its methods",
+    ),
+    ("dagster._core.storage.event_log.schema", ["ConcurrencySlotsTable"], "the slot claim fix"),
+    ("dagster._core.storage.sqlalchemy_compat", ["db_select"], "the slot claim fix"),
+    ("dagster._utils.concurrency", ["ConcurrencySlotStatus"], "the slot claim fix"),
     ("dagster._core.loader", ["LoadingContext"], "status reads every stage's asset record in one query"),
     ("dagster._core.storage.event_log.base", ["AssetRecord"], "status reads every stage's asset record in one query"),
 ]
@@ -79,6 +87,12 @@ def test_shapes_pdfpipe_calls_are_unchanged():
     source = inspect.getsource(InstanceConcurrencyContext)
     for attr in ("self._pending_claims", "self._pending_timeouts", "def interval_to_next_pending_claim_check"):
         assert attr in source, f"Dagster {dg.__version__}: InstanceConcurrencyContext lost {attr}"
+    # the slot claim fix replaces this method, which claim_concurrency_slot calls by keyword
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
+
+    params = list(inspect.signature(SqlEventLogStorage._claim_concurrency_slot).parameters)
+    assert params == ["self", "concurrency_key", "run_id", "step_key"], params
+    assert "self._claim_concurrency_slot(" in inspect.getsource(SqlEventLogStorage.claim_concurrency_slot)
 
 
 def test_status_counts_from_the_cache_agree_with_per_partition_status():

@@ -8,7 +8,6 @@ import textwrap
 import dagster as dg
 import pytest
 
-from pdfpipe_assets.defs.operations import fresh_postgres_database, instance_config
 from pdfpipe_assets.defs.pools import apply_profile, max_overlap, pool_states, step_intervals
 from pdfpipe_assets.profiles import load_profile
 from pdfpipe_assets.settings import PROJECT_ROOT
@@ -45,32 +44,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
-POSTGRES = os.environ.get("PDFPIPE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-
-
-def _postgres_url() -> str | None:
-    """A fresh database on the local PostgreSQL server, or None where there is none."""
-    try:
-        return fresh_postgres_database(POSTGRES, "pdfpipe_test_pools")
-    except Exception:  # no server here: the test runs on SQLite
-        return None
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """An instance on PostgreSQL when the machine has one (the storage a deployment uses; on
-    SQLite, Dagster's slot claims raced once in our runs), else on SQLite."""
-    url = _postgres_url()
-    if url:
-        monkeypatch.setenv("PDFPIPE_POSTGRES_URL", url)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(instance_config(load_profile()))
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    return home
-
-
-def test_pool_limits_hold_across_concurrent_runs(workspace, home, monkeypatch):
+def test_pool_limits_hold_across_concurrent_runs(workspace, pool_home, monkeypatch):
     monkeypatch.setenv("PDFPIPE_DATA", str(workspace.settings.data_dir))
     keys = register(workspace, *DOCS)
     limits = {"cpu": 1, "ocr": 1, "grobid": 1}
@@ -98,7 +72,7 @@ def test_pool_limits_hold_across_concurrent_runs(workspace, home, monkeypatch):
     assert sum(len(v) for v in steps.values()) == 6 * len(DOCS)
 
 
-def test_profile_apply_changes_limits_on_a_live_instance(home):
+def test_profile_apply_changes_limits_on_a_live_instance(pool_home):
     with dg.DagsterInstance.get() as instance:
         apply_profile(instance, load_profile(PROJECT_ROOT / "resources" / "cpu.yaml"))
         before = {s.pool: s.limit for s in pool_states(instance)}
