@@ -28,7 +28,7 @@ NEEDED = [  # (module, names, why)
     ("dagster._core.definitions.reconstruct", ["ReconstructableRepository"], "the warm process preloads the location"),
     (
         "dagster._core.storage.partition_status_cache",
-        ["get_and_update_asset_status_cache_value"],
+        ["get_and_update_asset_status_cache_value", "get_last_planned_storage_id"],
         "`pdfpipe status` counts from the asset status cache",
     ),
     ("dagster._core.instance.types", ["CachingDynamicPartitionsLoader"], "status reads the document keys once"),
@@ -45,6 +45,11 @@ NEEDED = [  # (module, names, why)
     ("dagster._core.storage.event_log.schema", ["ConcurrencySlotsTable"], "the slot claim fix"),
     ("dagster._core.storage.sqlalchemy_compat", ["db_select"], "the slot claim fix"),
     ("dagster._utils.concurrency", ["ConcurrencySlotStatus"], "the slot claim fix"),
+    (
+        "dagster._core.definitions.partitions.context",
+        ["partition_loading_context"],
+        "status compares a stored cache's keys with today's",
+    ),
     ("dagster._core.loader", ["LoadingContext"], "status reads every stage's asset record in one query"),
     ("dagster._core.storage.event_log.base", ["AssetRecord"], "status reads every stage's asset record in one query"),
 ]
@@ -62,6 +67,16 @@ def test_private_names_are_there(module, names, why):
     mod = __import__(module, fromlist=names)
     missing = [n for n in names if not hasattr(mod, n)]
     assert not missing, f"Dagster {dg.__version__} has no {module}.{missing} ({why}): update pdfpipe"
+
+
+def test_a_stored_status_cache_has_what_status_reads_of_it():
+    from dagster._core.storage.event_log.base import AssetEntry
+    from dagster._core.storage.partition_status_cache import AssetStatusCacheValue
+
+    fields = ("latest_storage_id", "partitions_def_id", "earliest_in_progress_materialization_event_id")
+    assert set(fields) <= set(AssetStatusCacheValue._fields), AssetStatusCacheValue._fields
+    for name in ("cached_status", "last_materialization_storage_id", "last_planned_materialization_storage_id"):
+        assert hasattr(AssetEntry, name), name
 
 
 def test_the_status_cache_update_takes_a_loading_context():
@@ -87,9 +102,13 @@ def test_shapes_pdfpipe_calls_are_unchanged():
     source = inspect.getsource(InstanceConcurrencyContext)
     for attr in ("self._pending_claims", "self._pending_timeouts", "def interval_to_next_pending_claim_check"):
         assert attr in source, f"Dagster {dg.__version__}: InstanceConcurrencyContext lost {attr}"
-    # the slot claim fix replaces this method, which claim_concurrency_slot calls by keyword
+    # status reads the pools in one query, over connections kept open as the webserver does
     from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
+    assert hasattr(SqlEventLogStorage, "get_concurrency_infos")
+    params = list(inspect.signature(dg.DagsterInstance.optimize_for_webserver).parameters)
+    assert params == ["self", "statement_timeout", "pool_recycle", "max_overflow"], params
+    # the slot claim fix replaces this method, which claim_concurrency_slot calls by keyword
     params = list(inspect.signature(SqlEventLogStorage._claim_concurrency_slot).parameters)
     assert params == ["self", "concurrency_key", "run_id", "step_key"], params
     assert "self._claim_concurrency_slot(" in inspect.getsource(SqlEventLogStorage.claim_concurrency_slot)
@@ -250,3 +269,70 @@ def test_the_prefix_memo_stays_one_bounded_row(tmp_path, monkeypatch):
             assert status_subsets(instance, "fused_document")[0] == set(keys), name
             assert len(reads) == (0 if name == "postgresql" else 1), name
             monkeypatch.setattr(partitions, "_keys_and_last_row", read_keys)
+
+
+def test_status_reads_a_current_cache_as_stored_and_updates_a_stale_one(tmp_path, monkeypatch):
+    """No event since the cache was built: ``status_subsets`` takes the stored value, without
+    Dagster's update (which would rebuild the same value). A materialization, a failed run or a
+    deleted key since then: Dagster updates it, and the sets say so."""
+    from dagster._core.storage import partition_status_cache
+
+    from pdfpipe_assets.defs.partitions import documents, status_subsets
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    updates = []
+    update = partition_status_cache.get_and_update_asset_status_cache_value
+    monkeypatch.setattr(
+        partition_status_cache,
+        "get_and_update_asset_status_cache_value",
+        lambda *a, **k: updates.append(1) or update(*a, **k),
+    )
+
+    @dg.asset(partitions_def=documents, name="fused_document")
+    def failing(context):
+        raise ValueError("for the test")
+
+    def sets_and_updates(instance) -> tuple:
+        before = len(updates)
+        return status_subsets(instance, "fused_document"), len(updates) - before
+
+    for name, open_instance in _instances(tmp_path, monkeypatch):
+        with open_instance() as instance:
+            instance.add_dynamic_partitions(documents.name, ["a", "b", "c"])
+            instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition="a"))
+            assert sets_and_updates(instance) == (({"a"}, set(), set()), 1), name
+            assert sets_and_updates(instance) == (({"a"}, set(), set()), 0), name
+            assert not dg.materialize([failing], instance=instance, partition_key="b", raise_on_error=False).success
+            assert sets_and_updates(instance) == (({"a"}, {"b"}, set()), 1), name
+            assert sets_and_updates(instance) == (({"a"}, {"b"}, set()), 0), name
+            instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition="b"))
+            assert sets_and_updates(instance) == (({"a", "b"}, set(), set()), 1), name
+            instance.delete_dynamic_partition(documents.name, "a")
+            assert sets_and_updates(instance) == (({"b"}, set(), set()), 1), name
+            assert sets_and_updates(instance) == (({"b"}, set(), set()), 0), name
+
+
+def test_status_reads_over_a_few_pooled_connections(tmp_path, monkeypatch):
+    """Dagster's PostgreSQL storage opens a connection per query; ``status`` keeps them open."""
+    import psycopg2
+
+    from pdfpipe_assets.defs.operations import pool_connections
+    from pdfpipe_assets.defs.partitions import documents
+    from pdfpipe_assets.defs.status import collect
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    instances = dict(_instances(tmp_path, monkeypatch))
+    if "postgresql" not in instances:
+        pytest.skip("no PostgreSQL server on this machine")
+    opened = []
+    connect = psycopg2.connect
+    monkeypatch.setattr(psycopg2, "connect", lambda *a, **k: opened.append(1) or connect(*a, **k))
+    for pooled in (False, True):
+        with instances["postgresql"]() as instance:
+            if pooled:
+                pool_connections(instance)
+            instance.add_dynamic_partitions(documents.name, ["a", "b"])
+            instance.report_runless_asset_event(dg.AssetMaterialization("fused_document", partition="a"))
+            opened.clear()
+            assert collect(instance).stages["fused_document"]["materialized"] == 1
+            assert (len(opened) <= 3) == pooled, (pooled, len(opened))

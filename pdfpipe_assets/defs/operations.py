@@ -82,6 +82,14 @@ def get_instance(settings: Settings, profile: Profile | None = None) -> dg.Dagst
     return dg.DagsterInstance.get()
 
 
+def pool_connections(instance: dg.DagsterInstance) -> dg.DagsterInstance:
+    """Keep the instance's database connections open for this process, as Dagster's webserver
+    does. Dagster's PostgreSQL storage otherwise opens one per query: 32 for one ``status``,
+    about 0.2 s of its time here. For short commands that read a lot; a no-op on SQLite."""
+    instance.optimize_for_webserver(statement_timeout=0, pool_recycle=-1, max_overflow=4)
+    return instance
+
+
 def register(instance: dg.DagsterInstance, settings: Settings, paths: list[Path]):
     """Register files in the registry and as partitions; returns [(entry, is_new)]."""
     results = ingest(Registry(settings.registry_path, settings.root), paths)

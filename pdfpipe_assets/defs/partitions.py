@@ -5,6 +5,7 @@ import json
 from collections.abc import Sequence
 
 import dagster as dg
+from dagster._core.definitions.partitions.context import partition_loading_context
 from dagster._core.definitions.partitions.utils.base import generate_partition_key_based_definition_id
 from dagster._core.instance.types import CachingDynamicPartitionsLoader  # private: see test_dagster_private_api
 from dagster._core.loader import LoadingContext
@@ -300,7 +301,7 @@ def status_subsets(instance: dg.DagsterInstance, stage: str, loader=None) -> tup
 
     loader = loader or partitions_loader(instance)
     loader.prefer(documents.name, loader.stored_id(stage))
-    value = get_and_update_asset_status_cache_value(
+    value = _current_cache(instance, stage, loader) or get_and_update_asset_status_cache_value(
         instance, dg.AssetKey(stage), documents, dynamic_partitions_loader=loader, loading_context=loader.records
     )
     if value is None:
@@ -310,3 +311,22 @@ def status_subsets(instance: dg.DagsterInstance, stage: str, loader=None) -> tup
         set(value.deserialize_failed_partition_subsets(documents).get_partition_keys()),
         set(value.deserialize_in_progress_partition_subsets(documents).get_partition_keys()),
     )
+
+
+def _current_cache(instance: dg.DagsterInstance, stage: str, loader: KeysOnceLoader):
+    """``stage``'s stored status cache when no event has come since it was built (no newer
+    materialization or planned one, nothing in progress), over the same keys; else None.
+    Dagster's update would then rebuild the same value, deserializing and re-serializing every
+    subset: 0.2 s of ``status`` at 100,000 materialized documents. The test is the one its
+    ``_build_status_cache`` makes before it reads any new event."""
+    from dagster._core.storage.partition_status_cache import get_last_planned_storage_id
+
+    record = AssetRecord.blocking_get(loader.records, dg.AssetKey(stage))
+    cache = record.asset_entry.cached_status if record else None
+    if cache is None or cache.earliest_in_progress_materialization_event_id is not None:
+        return None
+    planned = get_last_planned_storage_id(instance, dg.AssetKey(stage), record)
+    latest = max(record.asset_entry.last_materialization_storage_id or 0, planned or 0)
+    with partition_loading_context(None, loader):
+        same_keys = cache.partitions_def_id == documents.get_serializable_unique_identifier()
+    return cache if same_keys and cache.latest_storage_id == latest else None

@@ -35,8 +35,10 @@ def pool_states(instance: dg.DagsterInstance, profile: Profile | None = None) ->
     storage = instance.event_log_storage
     states = []
     keys = storage.get_concurrency_keys()
-    for pool in sorted(keys | set(profile.pools if profile else ())):
-        info = storage.get_concurrency_info(pool)
+    pools = sorted(keys | set(profile.pools if profile else ()))
+    infos = storage.get_concurrency_infos(pools)  # one query for all
+    for pool in pools:
+        info = infos[pool]
         states.append(
             PoolState(
                 pool=pool,
