@@ -72,6 +72,9 @@ def _fork_run(request: dict) -> int:
 def serve(requests, replies) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the runs; this ends with its stdin
     preload()
+    from pdfpipe_assets.defs import heap
+
+    heap.settle("warm process")  # the runs forked from here never walk (nor copy) what it loaded
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished runs are reaped by the kernel
     replies.write(json.dumps({"ready": True, "threads": native_threads()}) + "\n")
     replies.flush()

@@ -6,7 +6,7 @@ import dagster as dg
 
 from ..engines.threads import cap_threads
 from ..profiles import Profile, load_profile, profile_path
-from . import claim_wait, slot_claim
+from . import claim_wait, heap, slot_claim
 from .assets import build_assets
 from .catalog import catalog_sensor, corpus_catalog, update_catalog_job
 from .checks import page_geometry_agrees
@@ -43,4 +43,6 @@ def defs() -> dg.Definitions:
     cap_threads(profile.threads_per_worker)  # before any engine loads in this process
     claim_wait.install()
     slot_claim.install()
-    return build_definitions(profile=profile)
+    definitions = build_definitions(profile=profile)
+    heap.settle("code location")  # Dagster and the definitions live as long as the process
+    return definitions

@@ -18,7 +18,7 @@ import dagster as dg
 
 from ..errors import DocumentError, EngineUnavailable
 from ..stages import SOURCE, STAGES, StageResult, Workspace
-from . import progress
+from . import heap, progress
 
 FAILED_DOCUMENTS = "failed_documents"
 
@@ -82,6 +82,7 @@ def run_stage(context: dg.AssetExecutionContext, ws: Workspace, stage: str) -> d
             done[key] = outcome
             if shown:
                 shown.document_done(stage, key, outcome.metadata)
+    heap.settle(stage)  # its engine is loaded now: out of the collector's walks from here on
     if failed:
         for key, err in failed.items():  # the failure on the document's own partition page
             context.log_event(
