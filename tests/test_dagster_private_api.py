@@ -4,10 +4,11 @@ it fails a deployment.  Dagster's own DefaultRunLauncher stays a supported choic
 end to end in test_launcher.py)."""
 
 import inspect
-import os
 
 import dagster as dg
 import pytest
+
+from .conftest import postgres_url
 
 NEEDED = [  # (module, names, why)
     ("dagster._cli.api", ["_execute_run_command_body"], "a forked run executes like `dagster api execute_run`"),
@@ -131,16 +132,11 @@ def test_status_counts_from_the_cache_agree_with_per_partition_status():
 def _instances(tmp_path, monkeypatch):
     """A temporary SQLite instance, and one on a fresh PostgreSQL database where the machine has
     a server (the storage whose private table ``document_keys`` reads)."""
-    from pdfpipe_assets.defs.operations import fresh_postgres_database
     from pdfpipe_assets.settings import Settings
 
     yield "sqlite", dg.instance_for_test
-    try:
-        url = fresh_postgres_database(
-            os.environ.get("PDFPIPE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"),
-            "pdfpipe_test_keys",
-        )
-    except Exception:  # noqa: BLE001 - no PostgreSQL here: SQLite only
+    url = postgres_url("pdfpipe_test_keys")
+    if url is None:  # no PostgreSQL here: SQLite only
         return
     monkeypatch.setenv("PDFPIPE_POSTGRES_URL", url)
     from pdfpipe_assets.defs.operations import get_instance

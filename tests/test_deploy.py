@@ -3,7 +3,6 @@ the compose file's services, variables and mounts; the instance file loaded by D
 against a real PostgreSQL; the workspace pointing at the code server; the entry points."""
 
 import importlib
-import os
 import re
 import shutil
 import sys
@@ -14,8 +13,9 @@ import yaml
 
 from pdfpipe_assets.settings import PROJECT_ROOT
 
+from .conftest import TEST_POSTGRES, postgres_url
+
 DEPLOY = PROJECT_ROOT / "deploy"
-POSTGRES = os.environ.get("PDFPIPE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 
 def compose() -> dict:
@@ -91,12 +91,9 @@ def test_instance_file_loads_in_dagster_against_postgres(tmp_path, monkeypatch):
     PostgreSQL (a fresh database) and the Docker run launcher."""
     import dagster as dg
 
-    from pdfpipe_assets.defs.operations import fresh_postgres_database
-
-    try:
-        url = fresh_postgres_database(POSTGRES, "pdfpipe_deploy_test")
-    except Exception as err:  # noqa: BLE001 - no PostgreSQL on this machine
-        pytest.skip(f"no PostgreSQL at {POSTGRES}: {err}")
+    url = postgres_url("pdfpipe_deploy_test")
+    if url is None:
+        pytest.skip(f"no PostgreSQL at {TEST_POSTGRES}")
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
