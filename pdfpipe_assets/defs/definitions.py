@@ -6,7 +6,7 @@ import dagster as dg
 
 from ..engines.threads import cap_threads
 from ..profiles import Profile, load_profile, profile_path
-from . import claim_wait, heap, slot_claim
+from . import dagster_fixes, heap
 from .assets import build_assets
 from .catalog import catalog_sensor, corpus_catalog, update_catalog_job
 from .checks import page_geometry_agrees
@@ -41,8 +41,7 @@ def defs() -> dg.Definitions:
     the process is set up here, where it starts, not at import."""
     profile = load_profile()  # the only load in this process
     cap_threads(profile.threads_per_worker)  # before any engine loads in this process
-    claim_wait.install()
-    slot_claim.install()
+    dagster_fixes.install()
     definitions = build_definitions(profile=profile)
     heap.settle("code location")  # Dagster and the definitions live as long as the process
     return definitions

@@ -15,7 +15,7 @@ from ..profiles import Profile, load_profile, profile_path
 from ..run_tags import PID_TAG, SOURCE_TAG
 from ..settings import CONFIG_DIR, Settings
 from ..stages import FUSED, STAGE_FILES, STAGES, Workspace
-from . import claim_wait, slot_claim
+from . import dagster_fixes
 from .batching import Batch, contiguous_batches
 from .followup import failed_documents, plan_followups
 from .liveness import ACTIVE, live_runs
@@ -132,8 +132,7 @@ def execute_batch(instance: dg.DagsterInstance, batch: Batch, tags: dict | None 
     turns them into retries, so a run waiting for a pool slot could not be stopped.  Here the
     main thread keeps the signals: interrupted, it marks the run canceled, frees every slot and
     claim the run held, and re-raises, and the command exits."""
-    claim_wait.install()
-    slot_claim.install()
+    dagster_fixes.install()
     run_id = make_new_run_id()
     outcome: dict = {}
 

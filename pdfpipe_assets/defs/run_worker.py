@@ -8,13 +8,12 @@ from dagster._serdes import deserialize_value
 from dagster._utils.interrupts import capture_interrupts
 
 from ..budget import stop_workers
-from . import claim_wait, slot_claim
+from . import dagster_fixes
 
 
 def execute_run(run_id: str, instance_ref: str) -> int:
     """The run's exit code; its failures are in its event log."""
-    claim_wait.install()
-    slot_claim.install()
+    dagster_fixes.install()
     try:
         # SIGINT (the launcher's terminate) is noted and acted on at Dagster's checkpoints
         with capture_interrupts(), DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef)) as instance:
