@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from .budget import run_with_budget
-from .engines.base import Engine
+from .engines.base import Engine, EngineOptions
 from .engines.registry import engine_class, make_engine
 from .profiles import Profile
 
@@ -29,23 +29,29 @@ class EngineHost:
     def __init__(self, profile: Profile):
         self.profile = profile
 
-    def _key(self, stage: str) -> tuple[str, str, str]:
-        options = self.profile.engine(stage)
+    def _key(self, stage: str, options: EngineOptions | None = None) -> tuple[str, str, str]:
+        options = options or self.profile.engine(stage)
         return stage, options.kind, options.model_dump_json()
 
     def engine(self, stage: str) -> Engine:
         """This process's instance of the stage's engine (for in-step calls and its info)."""
         return _engine(*self._key(stage))
 
-    def call(self, stage: str, method: str, *args, pages: int = 1, what: str = "work"):
-        """``engine.method(*args)`` where the engine must run, within the document's budget."""
-        _, isolation = self.profile.hosting(stage)
+    def call(
+        self, stage: str, method: str, *args, pages: int = 1, what: str = "work", options: EngineOptions | None = None
+    ):
+        """``engine.method(*args)`` where the engine must run, within the document's budget;
+        ``options`` picks another engine of the stage than the profile's (a fallback)."""
+        if options is None:
+            _, isolation = self.profile.hosting(stage)
+        else:
+            isolation = options.isolation or engine_class(stage, options.kind).isolation
         if isolation == "none":
-            return getattr(self.engine(stage), method)(*args)
+            return getattr(_engine(*self._key(stage, options)), method)(*args)
         budget = self.profile.budget
         return run_with_budget(
             _call,
-            *self._key(stage),
+            *self._key(stage, options),
             method,
             args,
             timeout_s=budget.seconds(pages),

@@ -180,9 +180,12 @@ def expand_env(text: str) -> str:
 
 
 def _merge(base: dict, override: dict) -> dict:
+    """Mappings merge, except an engine block of another ``kind``: that replaces the base's."""
     out = dict(base)
     for key, value in override.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        other_kind = isinstance(value, dict) and "kind" in value and value["kind"] != (out.get(key) or {}).get("kind")
+        mergeable = isinstance(value, dict) and isinstance(out.get(key), dict) and not other_kind
+        out[key] = _merge(out[key], value) if mergeable else value
     return out
 
 

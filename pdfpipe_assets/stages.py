@@ -8,13 +8,32 @@ from __future__ import annotations
 import io
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-from .contracts import FusedDocument, LayoutOutput, OcrSpine, RenderManifest, Scholarly, SourceInfo, SpineFrames
+from .contracts import (
+    FusedDocument,
+    LayoutOutput,
+    OcrSpine,
+    PageFailure,
+    RenderManifest,
+    Scholarly,
+    SourceInfo,
+    SpineFrames,
+)
 from .contracts.chunks import DocumentChunks
 from .contracts.fused import StageProvenance
-from .engines.base import EmbeddingEngine, EngineInfo, LayoutTableEngine, OcrPage, PageInput, ScholarlyOutput
+from .engines.base import (
+    EmbeddingEngine,
+    EngineInfo,
+    LayoutTableEngine,
+    OcrPage,
+    PageInput,
+    PageReadingEngine,
+    ScholarlyOutput,
+)
+from .engines.registry import engine_class
 from .errors import DocumentError
 from .fusion import spine as spine_rules
 from .fusion.checks import page_geometry_problems
@@ -192,6 +211,12 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
         if page.source == "ocr"
     }
     pages = [PageInput(Path(source.path), n, ocr_words=ocr_pages.get(n)) for n in range(1, source.page_count + 1)]
+    if isinstance(ws.host.engine("layout"), PageReadingEngine):  # a page reader needs the image and the lines
+        renders = ws.read(key, RENDERS, RenderManifest)
+        folder = ws.settings.stage_dir(key, RENDERS)
+        for page, render, spine_page in zip(pages, renders.pages, spine.pages, strict=True):
+            page.image, page.dpi = folder / render.file, render.dpi
+            page.lines, page.size = spine_page.lines, (spine_page.width, spine_page.height)
     found = _layout_and_tables(ws, pages)
     seconds = _write_stage(ws, key, LAYOUT, found, started, ws.engine_info(LAYOUT))
     return StageResult(
@@ -200,28 +225,54 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
             "region_labels": _tally(r.label for r in found.regions),
             "tables": len(found.tables),
             "cells": sum(len(t.cells) for t in found.tables),
+            "failed_pages": ", ".join(f"{f.page}: {f.error}" for f in found.page_failures),
+            "unaligned_regions": sum(not r.aligned for r in found.regions),
             "seconds": seconds,
         }
     )
 
 
 def _layout_and_tables(ws: Workspace, pages: list[PageInput]) -> LayoutOutput:
-    """One pass when the layout engine also serves tables with the same options, else two;
-    every engine's tables get the same structure clean-up (``fusion.table_structure``)."""
+    """One pass when the layout engine also serves tables with the same options, else two.
+    Every engine's tables get the same structure clean-up (``fusion.table_structure``), except
+    a page reader's (a VLM's): its grids are kept as the model read them."""
     layout, tables = ws.profile.engine("layout"), ws.profile.engine("tables")
     what, n = "layout and table finding", len(pages)
-    if layout.kind == tables.kind and isinstance(ws.host.engine("layout"), LayoutTableEngine):
-        both = ws.host.call("layout", "detect_with_tables", pages, pages=n, what=what)
-        regions, found = [r for r, _ in both], [t for _, t in both]
+    failures: list[PageFailure] = []
+    if layout.kind == tables.kind and isinstance(ws.host.engine("layout"), PageReadingEngine):
+        regions, found, failures = _read_pages(ws, pages, getattr(layout, "fallback", None))
     else:
-        regions = ws.host.call("layout", "detect", pages, pages=n, what="layout")
-        found = ws.host.call("tables", "find", pages, regions, pages=n, what="table finding")
-    info = ws.engine_info(LAYOUT)
+        if layout.kind == tables.kind and isinstance(ws.host.engine("layout"), LayoutTableEngine):
+            both = ws.host.call("layout", "detect_with_tables", pages, pages=n, what=what)
+            regions, found = [r for r, _ in both], [t for _, t in both]
+        else:
+            regions = ws.host.call("layout", "detect", pages, pages=n, what="layout")
+            found = ws.host.call("tables", "find", pages, regions, pages=n, what="table finding")
+        found = [[normalize_table(t) for t in page] for page in found]
     return LayoutOutput(
-        engine=info.label,
+        engine=ws.engine_info(LAYOUT).label,
         regions=[r for page in regions for r in page],
-        tables=[normalize_table(t) for page in found for t in page],
+        tables=[t for page in found for t in page],
+        page_failures=failures,
     )
+
+
+def _read_pages(ws: Workspace, pages: list[PageInput], fallback: str | None):
+    """A page reader's regions and tables; the pages it could not read get the ``fallback``
+    layout engine's (with its default options), so that they lose no more than the model's text."""
+    readings = ws.host.call("layout", "read_pages", pages, pages=len(pages), what="reading pages")
+    regions, found = [r.regions for r in readings], [r.tables for r in readings]
+    failures = [r.failure for r in readings if r.failure]
+    if failures and fallback:
+        redo = [replace(p, lines=None) for p in pages if p.number in {f.page for f in failures}]
+        options = engine_class("layout", fallback).Options(kind=fallback)
+        again = ws.host.call(
+            "layout", "detect_with_tables", redo, pages=len(redo), what="layout of unread pages", options=options
+        )
+        for page, (page_regions, page_tables) in zip(redo, again, strict=True):
+            regions[page.number - 1] = page_regions
+            found[page.number - 1] = [normalize_table(t) for t in page_tables]
+    return regions, found, failures
 
 
 def run_scholarly(ws: Workspace, key: str) -> StageResult:

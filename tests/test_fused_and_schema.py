@@ -24,7 +24,7 @@ def test_fused_document_of_a_two_column_paper(workspace):
     raw = json.loads(workspace.path(key, FUSED).read_text())
     jsonschema.validate(raw, json.loads(SCHEMA_PATH.read_text()))
     doc = FusedDocument.model_validate(raw)
-    assert doc.schema_version == "1.2.0"
+    assert doc.schema_version == "1.3.0"
     assert [b.index for b in doc.blocks] == list(range(len(doc.blocks)))
     page1 = [b for b in doc.blocks if b.page == 1]
     assert page1[0].kind == "title" and page1[0].text == "Two-Column Document with Lorem Ipsum"

@@ -2,7 +2,7 @@
 
 from .fused import SCHEMA_VERSION, Block, FusedDocument
 from .geometry import BBox
-from .layout import Cell, LayoutOutput, Region, Table
+from .layout import Cell, LayoutOutput, PageFailure, Region, Table
 from .renders import PageRender, RenderManifest
 from .scholarly import Anchor, Author, Caption, Citation, Heading, Located, Reference, Scholarly
 from .source import SourceInfo, SourcePage
@@ -22,6 +22,7 @@ __all__ = [
     "Line",
     "Located",
     "OcrSpine",
+    "PageFailure",
     "PageRender",
     "Reference",
     "RenderManifest",

@@ -10,7 +10,7 @@ from .geometry import BBox
 from .layout import Table
 from .scholarly import Scholarly
 
-SCHEMA_VERSION: Literal["1.2.0"] = "1.2.0"
+SCHEMA_VERSION: Literal["1.3.0"] = "1.3.0"
 
 BlockKind = Literal[
     "title",
@@ -45,6 +45,9 @@ class Block(BaseModel):
     )
     source_stage: str
     engine: str
+    aligned: bool = Field(
+        True, description="False: an engine's text (a VLM's) not found on the page; bbox is then the whole page"
+    )
 
 
 class FusedPage(BaseModel):
@@ -83,7 +86,7 @@ class FusedDocument(BaseModel):
     """One document, every stage fused.  Boxes: rotation-normalized page space,
     origin top-left, points (see ``geometry.BBox``)."""
 
-    schema_version: Literal["1.0.0", "1.1.0", "1.2.0"] = Field(
+    schema_version: Literal["1.0.0", "1.1.0", "1.2.0", "1.3.0"] = Field(
         SCHEMA_VERSION, description="the version the document was written with; older ones still read"
     )
     coordinate_system: Literal["page-points-top-left-rotated"] = "page-points-top-left-rotated"

@@ -49,17 +49,32 @@ FURNITURE = ("page-header", "page-footer")
 
 
 class Region(BaseModel):
-    """One box of the layout model: what it is and where (reading order is the fusion's job)."""
+    """One box of the layout model: what it is and where (reading order is the fusion's job).
+
+    A page engine that reads the text itself (a VLM) also gives the region's ``text`` and its
+    reading ``order`` on the page; fusion then keeps that text and that order."""
 
     page: int
     bbox: BBox
     label: RegionLabel
+    text: str | None = Field(None, description="the engine's own text for the region (a VLM's), if it read one")
+    order: int | None = Field(None, description="the engine's reading order on the page, if it gives one")
+    aligned: bool = Field(True, description="False: the text was not found on the page; bbox is the whole page")
+
+
+class PageFailure(BaseModel):
+    """A page the engine could not read; the document goes on without that engine's output for it."""
+
+    page: int
+    error: str = Field(description="a failure class: transient, empty, engine_error")
+    message: str
 
 
 class LayoutOutput(BaseModel):
     engine: str
     regions: list[Region] = Field(default_factory=list)
     tables: list[Table]
+    page_failures: list[PageFailure] = Field(default_factory=list)
 
 
 def markdown_grid(cells: list[Cell], rows: int, cols: int, header_rows: int = 1) -> str:

@@ -14,7 +14,7 @@ from typing import ClassVar, Generic, Literal, Protocol, TypeVar, runtime_checka
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..contracts import Line, Region, RenderManifest, Scholarly, SourceInfo, Table
+from ..contracts import Line, PageFailure, Region, RenderManifest, Scholarly, SourceInfo, Table
 from ..contracts.spine import OcrSpine
 
 Isolation = Literal["fork", "spawn", "none"]
@@ -93,6 +93,8 @@ class PageInput:
     image: Path | None = None  # the rendered page; an OCR engine needs it
     dpi: int = 150
     ocr_words: list[tuple[str, tuple[float, float, float, float]]] | None = None
+    lines: list[Line] | None = None  # the spine's lines: what a page reader aligns its text to
+    size: tuple[float, float] | None = None  # (width, height) in points, rotation applied
 
 
 def image_of(page: PageInput) -> Path:
@@ -150,6 +152,23 @@ class LayoutTableEngine(Protocol):
     """An engine that serves both stages in one pass (PyMuPDF's table finder runs its layout model)."""
 
     def detect_with_tables(self, pages: list[PageInput]) -> list[tuple[list[Region], list[Table]]]: ...
+
+
+@dataclass
+class PageReading:
+    """What a page reader made of one page: regions with its own text, tables, or a failure."""
+
+    regions: list[Region]
+    tables: list[Table]
+    failure: PageFailure | None = None
+
+
+@runtime_checkable
+class PageReadingEngine(Protocol):
+    """Reads whole pages itself (a VLM): text, labels and order, placed on the page's spine
+    lines.  It serves the layout and tables stages in one pass."""
+
+    def read_pages(self, pages: list[PageInput]) -> list[PageReading]: ...
 
 
 @runtime_checkable

@@ -28,10 +28,14 @@ REGISTRY: dict[str, dict[str, str]] = {
         "tesseract": f"{_E}.ocr_tesseract:TesseractOcr",
         "auto": f"{_E}.ocr_auto:AutoOcr",
     },
-    "layout": {"pymupdf": f"{_E}.pymupdf_layout:PyMuPDFLayout"},
+    "layout": {
+        "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFLayout",
+        "vlm": f"{_E}.vlm:VlmPages",
+    },
     "tables": {
         "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFTables",
         "pdfplumber": f"{_E}.tables_pdfplumber:PdfplumberTables",
+        "vlm": f"{_E}.vlm:VlmPages",
     },
     "scholarly": {
         "embedded": f"{_E}.scholarly_embedded:EmbeddedScholarly",

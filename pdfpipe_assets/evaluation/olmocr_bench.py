@@ -27,7 +27,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from ..contracts import FusedDocument
+from ..contracts import FusedDocument, Table
 from .views import grid, page_markdown
 
 _FANCY = str.maketrans(
@@ -103,9 +103,9 @@ def _similar(want: str, got: str, diffs: int) -> bool:
     return fuzz.ratio(want, normalize(got)) / 100 >= max(0.5, 1 - diffs / max(1, len(want)))
 
 
-def _table(test: dict, doc: FusedDocument, page: int) -> bool:
+def _table(test: dict, tables: list[Table], page: int) -> bool:
     diffs = test.get("max_diffs", 0)
-    for table in (t for t in doc.tables if t.page == page):
+    for table in (t for t in tables if t.page == page):
         cells = grid(table)
         heads = max(1, table.header_rows)
         for (r, c), text in cells.items():
@@ -136,21 +136,41 @@ def _math(test: dict, content: str) -> bool:
 
 def run_test(test: dict, doc: FusedDocument) -> bool:
     page = int(test.get("page", 1))
-    content = page_markdown(doc, page)
+    return run_test_on(test, page_markdown(doc, page), doc.tables)
+
+
+def run_test_on(test: dict, content: str, tables: list[Table]) -> bool:
+    """One test on one page's Markdown and its tables' grids."""
+    page = int(test.get("page", 1))
     kind = test["type"]
     if kind in ("present", "absent"):
         return _presence(test, content)
     if kind == "order":
         return _order(test, content)
     if kind == "table":
-        return _table(test, doc, page)
+        return _table(test, tables, page)
     if kind == "math":
         return _math(test, content)
     raise ValueError(f"olmOCR-bench test {test.get('id')}: unknown type {kind!r}")
 
 
+def load_tests(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def markdown_results(tests: list[dict], markdown: str) -> dict[str, bool]:
+    """The tests on a model's raw page Markdown (one page), its tables read from the Markdown
+    or HTML: what the published benchmark scores, to set beside pdfpipe's fused output."""
+    from ..engines.base import PageInput
+    from ..engines.vlm import reading_of
+    from ..engines.vlm_markdown import parse_answer
+
+    tables = reading_of(PageInput(Path("page.pdf"), 1), parse_answer(markdown).blocks).tables
+    return {t["id"]: run_test_on({**t, "page": 1}, markdown, tables) for t in tests}
+
+
 def score_olmocr(path: Path, doc: FusedDocument) -> dict:
-    tests = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    tests = load_tests(path)
     results = {t["id"]: run_test(t, doc) for t in tests}
     by_type: dict[str, list[bool]] = {}
     for t in tests:
@@ -161,3 +181,14 @@ def score_olmocr(path: Path, doc: FusedDocument) -> dict:
     scores |= {f"olmocr_tests_{k}": len(v) for k, v in by_type.items()}
     scores["olmocr_failed"] = sorted(k for k, ok in results.items() if not ok)
     return scores
+
+
+def score_recorded(tests_path: Path, markdown_path: Path) -> dict:
+    """The same tests on a model's recorded Markdown for the page (``*.olmocr-pipeline.md``),
+    to set beside pdfpipe's fused output in the same report."""
+    tests = load_tests(tests_path)
+    results = markdown_results(tests, markdown_path.read_text())
+    return {
+        "olmocr_recorded_passed": sum(results.values()),
+        "olmocr_recorded_passed_non_math": sum(results[t["id"]] for t in tests if t["type"] != "math"),
+    }

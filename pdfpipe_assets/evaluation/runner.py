@@ -13,7 +13,7 @@ from . import metrics
 from .docling_truth import load_docling_json, score_docling, score_docling_markdown
 from .hygiene import score_hygiene
 from .icdar2013 import score_icdar
-from .olmocr_bench import score_olmocr
+from .olmocr_bench import score_olmocr, score_recorded
 from .tei_truth import score_header, score_headings, score_references
 from .text_truth import score_layout_text, score_plain_text
 
@@ -28,6 +28,7 @@ TRUTH_SUFFIXES = (
     ".text.txt",
     ".pdfplumber-layout.txt",
     ".olmocr-bench.jsonl",
+    ".olmocr-pipeline.md",
     ".icdar2013-reg.xml",
     ".icdar2013-str.xml",
 )
@@ -103,12 +104,22 @@ def score_document(files: dict[str, Path], doc: FusedDocument, spine: OcrSpine) 
         scores |= score_layout_text(files[".pdfplumber-layout.txt"], spine)
     if ".olmocr-bench.jsonl" in files:
         scores |= score_olmocr(files[".olmocr-bench.jsonl"], doc)
+        if ".olmocr-pipeline.md" in files:
+            scores |= score_recorded(files[".olmocr-bench.jsonl"], files[".olmocr-pipeline.md"])
     if ".icdar2013-reg.xml" in files or ".icdar2013-str.xml" in files:
         scores |= score_icdar(files.get(".icdar2013-reg.xml"), files.get(".icdar2013-str.xml"), doc)
     return scores | score_hygiene(doc)
 
 
-COUNTED = ("olmocr_passed_", "olmocr_tests_", "hygiene_", "icdar_relations_", "icdar_shape_", "icdar_tables_")
+COUNTED = (
+    "olmocr_passed_",
+    "olmocr_tests_",
+    "olmocr_recorded_",
+    "hygiene_",
+    "icdar_relations_",
+    "icdar_shape_",
+    "icdar_tables_",
+)
 
 
 def totals(results: list[DocumentScore]) -> dict:

@@ -25,6 +25,7 @@ from ..text import starts_caption
 from .clean_text import clean_block_text, join_lines, vocabulary
 from .drop_caps import attach_drop_caps
 from .furniture import furniture_row_mates, running_furniture
+from .read_pages import read_page_blocks
 from .reading_order import follow_numbering, heading_number, reading_order
 from .scholarly import without_headings_in_tables
 from .table_captions import table_caption, table_note
@@ -224,7 +225,11 @@ def fuse(
         )
         regions = [r for r in layout.regions if r.page == page.number]
         page_tables = [t for t in layout.tables if t.page == page.number]
-        for block in _page_blocks(page, regions, page_tables, kinds, engines, vocab):
+        if any(r.text is not None for r in regions):  # a page reader (a VLM) read the page itself
+            page_blocks = read_page_blocks(page, regions, kinds, layout.engine)
+        else:
+            page_blocks = _page_blocks(page, regions, page_tables, kinds, engines, vocab)
+        for block in page_blocks:
             blocks.append(block.model_copy(update={"index": len(blocks)}))
     return FusedDocument(
         document=DocumentInfo(

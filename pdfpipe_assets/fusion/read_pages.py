@@ -1,0 +1,70 @@
+"""Blocks of a page that a page reader (a VLM) read itself: its text, in its reading order.
+
+The reader's regions carry their own text and order, and a box from aligning that text to the
+spine (or the whole page, marked unaligned).  The spine still lends what it knows: the
+scholarly role (title, author, abstract, reference) and running furniture of the lines a
+region covers.  Tables and formulas keep the reader's own Markdown, HTML or LaTeX.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..contracts import Block, Region
+from ..contracts.spine import SpinePage
+from .clean_text import clean_block_text
+
+LABEL_KIND = {
+    "title": "title",
+    "section-header": "section_header",
+    "list-item": "list_item",
+    "caption": "caption",
+    "footnote": "footnote",
+    "formula": "formula",
+    "code": "code",
+    "picture": "picture",
+    "table": "table",
+    "page-header": "page_header",
+    "page-footer": "page_footer",
+}
+ROLES = ("title", "author", "abstract", "reference", "page_header", "page_footer")
+VERBATIM = ("table", "formula", "code")
+COVERED = 0.5  # share of a spine line inside a region for the line to lend the region its role
+
+
+def _role(page: SpinePage, region: Region, kinds: dict[int, tuple[str, int]]) -> str | None:
+    """The scholarly role of most of the spine lines the region covers, if they have one."""
+    roles = Counter(
+        kinds.get(id(line), ("text", -1))[0] for line in page.lines if line.bbox.overlap_of(region.bbox) >= COVERED
+    )
+    if not roles:
+        return None
+    role, count = roles.most_common(1)[0]
+    return role if role in ROLES and 2 * count >= sum(roles.values()) else None
+
+
+def read_page_blocks(
+    page: SpinePage, regions: list[Region], kinds: dict[int, tuple[str, int]], engine: str
+) -> list[Block]:
+    blocks = []
+    for region in sorted(regions, key=lambda r: (r.order is None, r.order or 0)):
+        kind = LABEL_KIND.get(region.label, "text")
+        role = _role(page, region, kinds) if region.aligned and kind not in VERBATIM else None
+        kind = role or kind
+        text, unreadable = (region.text or "", 0) if kind in VERBATIM else clean_block_text(region.text or "")
+        blocks.append(
+            Block(
+                index=0,
+                page=page.number,
+                bbox=region.bbox,
+                kind=kind,
+                layout_label=region.label,
+                furniture=kind in ("page_header", "page_footer"),
+                text=text,
+                unreadable_glyphs=unreadable,
+                source_stage="layout_tables",
+                engine=engine,
+                aligned=region.aligned,
+            )
+        )
+    return blocks
