@@ -31,11 +31,13 @@ REGISTRY: dict[str, dict[str, str]] = {
     "layout": {
         "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFLayout",
         "vlm": f"{_E}.vlm:VlmPages",
+        "docling": f"{_E}.docling_pages:DoclingPages",
     },
     "tables": {
         "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFTables",
         "pdfplumber": f"{_E}.tables_pdfplumber:PdfplumberTables",
         "vlm": f"{_E}.vlm:VlmPages",
+        "docling": f"{_E}.docling_pages:DoclingPages",
     },
     "scholarly": {
         "embedded": f"{_E}.scholarly_embedded:EmbeddedScholarly",
