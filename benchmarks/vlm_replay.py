@@ -50,9 +50,15 @@ class ReplayServer:
     """``with ReplayServer(answers) as server:`` ... ``server.url`` is the API root."""
 
     def __init__(
-        self, answers: dict[str, str], script: dict[str, list[int]] | None = None, port: int = 0, delay_s: float = 0.0
+        self,
+        answers: dict[str, str],
+        script: dict[str, list[int]] | None = None,
+        port: int = 0,
+        delay_s: float = 0.0,
+        model: str = "allenai/olmOCR-2-7B-1025-FP8",  # the model whose answers were recorded
     ):
         self.answers = answers
+        self.model = model
         self.script = {k: list(v) for k, v in (script or {}).items()}
         self.delay_s = delay_s  # per answer: a model's time, so that requests overlap
         self.log: list[tuple[str, int]] = []  # (image digest, status) of every request
@@ -94,6 +100,12 @@ class ReplayServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API: the model list, for `pdfpipe doctor`
+                status, reply = (200, {"object": "list", "data": [{"id": server.model}]})
+                if self.path.rstrip("/") != "/v1/models":
+                    status, reply = 404, {"error": {"message": f"replay: no {self.path}"}}
+                self._reply(status, reply)
+
             def do_POST(self):  # noqa: N802 - the http.server API
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 with server.lock:
@@ -102,7 +114,9 @@ class ReplayServer:
                 time.sleep(server.delay_s)
                 with server.lock:
                     server.in_flight -= 1
-                status, reply = server.answer(body)
+                self._reply(*server.answer(body))
+
+            def _reply(self, status: int, reply: dict) -> None:
                 data = json.dumps(reply).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

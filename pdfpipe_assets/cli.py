@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .cli_cluster import add_parsers as add_cluster_parsers
 from .cli_corpus import add_parsers, print_catalog_report
+from .cli_doctor import add_parsers as add_doctor_parser
 from .cli_show import cmd_show
 from .settings import PROJECT_ROOT, Settings
 
@@ -341,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(fn=cmd_dev)
+    add_doctor_parser(sub)
     args = parser.parse_args(argv)
     if not args.verbose:  # Dagster's preview/beta notices about features pdfpipe chose on purpose
         warnings.filterwarnings("ignore", message=r".*is currently in (preview|beta)")

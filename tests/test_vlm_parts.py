@@ -3,6 +3,8 @@ client against a real local server (retries, page failures, pages in flight), th
 
 from __future__ import annotations
 
+import json
+
 import pymupdf
 import pytest
 
@@ -139,3 +141,28 @@ def test_gpu_vlm_profile_puts_the_layout_stage_in_the_gpu_pool():
     assert profile.hosting("layout") == ("gpu", "none")
     assert profile.asset_pool("layout_tables") == "gpu" and profile.pools["gpu"] == 4
     assert profile.engine("ocr").kind == "auto"  # the CPU stages stay as gpu-1x.yaml has them
+
+
+def test_doctor_says_which_engine_can_run_here(tmp_path, monkeypatch, capsys):
+    from pdfpipe_assets.cli import main
+
+    def doctor(profile_text: str) -> tuple[int, dict]:
+        path = tmp_path / "profile.yaml"
+        path.write_text(profile_text)
+        monkeypatch.setenv("PDFPIPE_PROFILE", str(path))
+        monkeypatch.setenv("PDFPIPE_DATA", str(tmp_path / "data"))
+        code = main(["doctor", "--json"])
+        return code, {r["stage"]: r for r in json.loads(capsys.readouterr().out)}
+
+    base = PROJECT_ROOT / "resources"
+    with ReplayServer({}) as server:
+        code, stages = doctor(
+            f'extends: {base}/gpu-vlm.yaml\nengines:\n  layout: {{kind: vlm, base_url: "{server.url}"}}\n'
+        )
+    assert stages["layout"]["ok"] and "serves 'allenai/olmOCR-2-7B-1025-FP8'" in stages["layout"]["checks"][1]["detail"]
+    assert not stages["tables"]["ok"] and code == 1  # tables still point at localhost:8000, where nothing answers
+    assert stages["ocr"]["checks"][1]["what"] == "resolves to"
+    code, stages = doctor(f"extends: {base}/gpu-docling.yaml\n")
+    assert code == 1 and "pip install 'pdfpipe[docling]'" in stages["layout"]["checks"][0]["detail"]
+    code, stages = doctor(f"extends: {base}/cpu.yaml\n")
+    assert code == 0 and all(r["ok"] for r in stages.values())

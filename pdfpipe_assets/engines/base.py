@@ -82,6 +82,11 @@ class Engine(Generic[OptionsT]):
     def info(self) -> EngineInfo:
         return EngineInfo(self.options.kind, self.version())
 
+    def diagnose(self) -> list:
+        """``checks.Check``s of what the engine needs beyond its packages (a server, weights,
+        a GPU), made now, for ``pdfpipe doctor``; most engines need nothing more."""
+        return []
+
 
 @dataclass
 class PageInput:

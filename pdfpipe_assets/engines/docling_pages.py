@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..errors import EngineUnavailable
+from . import checks
 from .base import Engine, EngineOptions, PageInput, PageReading
 from .docling_mapping import docling_readings
 
@@ -66,6 +67,10 @@ class DoclingPages(Engine[DoclingOptions]):
         if o.document_timeout_s:
             options.document_timeout = o.document_timeout_s
         return DocumentConverter(format_options={InputFormat.PDF: PdfFormatOption(pipeline_options=options)})
+
+    def diagnose(self) -> list:
+        found = [checks.folder(self.options.artifacts_path or os.environ.get("DOCLING_ARTIFACTS_PATH"))]
+        return found + ([checks.gpu()] if self.options.device == "cuda" else [])
 
     def convert(self, pages: list[PageInput]):
         """The DoclingDocument of the pages' PDF, for the pages' range."""

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..errors import DocumentError
+from . import checks
 from .base import Engine, EngineOptions
 
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}
@@ -32,6 +33,9 @@ class OpenAIEmbeddings(Engine[OpenAIEmbeddingsOptions]):
     pool = "cpu"  # an HTTP client; the server's capacity is a pool the profile may name
     isolation = "none"
     requires = ("requests",)
+
+    def diagnose(self) -> list:
+        return [checks.server(self.options.url, "/models", expect=self.options.model)]
 
     def model_name(self) -> str:
         return self.options.model

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..errors import EngineUnavailable
+from . import checks
 from .base import Engine, EngineOptions
 
 
@@ -30,6 +31,10 @@ class SentenceTransformersEmbeddings(Engine[SentenceTransformersOptions]):
 
     def model_name(self) -> str:
         return Path(self.options.model_path).name
+
+    def diagnose(self) -> list:
+        found = [checks.folder(self.options.model_path, "model")]
+        return found + ([checks.gpu()] if self.options.device.startswith("cuda") else [])
 
     @cached_property
     def _model(self):

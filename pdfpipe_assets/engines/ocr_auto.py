@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Literal
 
 from .base import Engine, EngineInfo, EngineOptions, OcrPage, PageInput, package_version
+from .checks import Check
 from .ocr_rapid import RapidOcr, RapidOcrOptions
 from .ocr_tesseract import TesseractOcr, TesseractOptions, find_tessdata
 
@@ -35,6 +36,9 @@ class AutoOcr(Engine[AutoOcrOptions]):
     @property
     def info(self) -> EngineInfo:
         return self.resolved.info
+
+    def diagnose(self) -> list:
+        return [Check("resolves to", True, self.resolved.info.label), *self.resolved.diagnose()]
 
     def recognize(self, pages: list[PageInput]) -> list[OcrPage]:
         return self.resolved.recognize(pages)

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ..contracts import BBox, Line, Word
 from ..errors import EngineUnavailable
+from . import checks
 from .base import Engine, EngineOptions, OcrPage, PageInput, image_of
 from .images import load_gray, unrotate_box
 
@@ -60,6 +61,9 @@ class TesseractOcr(Engine[TesseractOptions]):
             )
         self.tessdata: str = tessdata
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+    def diagnose(self) -> list:
+        return [checks.folder(self.tessdata, "language data")]
 
     def recognize(self, pages: list[PageInput]) -> list[OcrPage]:
         return [self.recognize_one(image_of(p), p.dpi) for p in pages]

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from ..contracts.spine import OcrSpine
 from ..errors import DocumentError
+from . import checks
 from .base import Engine, EngineOptions, ScholarlyOutput
 from .tei import parse_tei
 from .tei_alignment import align_tei
@@ -91,6 +92,9 @@ class GrobidScholarly(Engine[GrobidOptions]):
     isolation = "none"
     requires = ("requests",)
     adapter_version = "2"
+
+    def diagnose(self) -> list:
+        return [checks.server(self.options.url, "/api/isalive")]
 
     def extract(self, path: Path, spine: OcrSpine) -> ScholarlyOutput:
         opts = self.options

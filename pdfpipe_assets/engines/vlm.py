@@ -20,6 +20,7 @@ from ..contracts import Cell, PageFailure, Region, Table
 from ..contracts.geometry import BBox
 from ..contracts.layout import html_table, markdown_grid
 from ..errors import DocumentError
+from . import checks
 from .base import Engine, EngineOptions, PageInput, PageReading, image_of
 from .vlm_alignment import MIN_SHARE, align_blocks
 from .vlm_client import ChatClient, PageError
@@ -59,6 +60,9 @@ class VlmPages(Engine[VlmOptions]):
         self.client = ChatClient(o.base_url, o.model, o.max_tokens, o.temperature, o.timeout_s, o.tries, o.backoff_s)
         self.client.api_key_env = o.api_key_env
         self.prompt = prompt_for(o.preset, o.prompt)
+
+    def diagnose(self) -> list:
+        return [checks.server(self.options.base_url, "/models", expect=self.options.model)]
 
     def _read(self, page: PageInput) -> PageReading:
         try:
