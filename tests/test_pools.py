@@ -80,7 +80,7 @@ def test_profile_apply_changes_limits_on_a_live_instance(pool_home):
     with dg.DagsterInstance.get() as other:  # another process's view of the same instance
         after = {s.pool: s.limit for s in pool_states(other)}
     assert before == {"cpu": 2, "ocr": 2, "grobid": 1, "catalog": 1}
-    assert after == {"cpu": 192, "ocr": 192, "grobid": 24, "catalog": 1}
+    assert after == {"cpu": 192, "ocr": 32, "grobid": 24, "catalog": 1}
 
 
 @pytest.mark.parametrize("name", ["cpu.yaml", "cpu-fast.yaml", "gpu-1x.yaml", "b200-8x.yaml"])

@@ -140,7 +140,7 @@ def test_gpu_vlm_profile_puts_the_layout_stage_in_the_gpu_pool():
     assert profile.engine("layout").kind == profile.engine("tables").kind == "vlm"
     assert profile.hosting("layout") == ("gpu", "none")
     assert profile.asset_pool("layout_tables") == "gpu" and profile.pools["gpu"] == 4
-    assert profile.engine("ocr").kind == "auto"  # the CPU stages stay as gpu-1x.yaml has them
+    assert profile.hosting("ocr") == ("ocr", "spawn") and profile.pools["ocr"] == 4  # OCR as gpu-1x.yaml has it
 
 
 def test_doctor_says_which_engine_can_run_here(tmp_path, monkeypatch, capsys):
@@ -161,8 +161,10 @@ def test_doctor_says_which_engine_can_run_here(tmp_path, monkeypatch, capsys):
         )
     assert stages["layout"]["ok"] and "serves 'allenai/olmOCR-2-7B-1025-FP8'" in stages["layout"]["checks"][1]["detail"]
     assert not stages["tables"]["ok"] and code == 1  # tables still point at localhost:8000, where nothing answers
-    assert stages["ocr"]["checks"][1]["what"] == "resolves to"
+    ocr = {c["what"]: c for c in stages["ocr"]["checks"]}  # RapidOCR on CUDA, with CPU onnxruntime here
+    assert not ocr["cuda provider"]["ok"] and "pip install onnxruntime-gpu" in ocr["cuda provider"]["detail"]
     code, stages = doctor(f"extends: {base}/gpu-docling.yaml\n")
     assert code == 1 and "pip install 'pdfpipe[docling]'" in stages["layout"]["checks"][0]["detail"]
     code, stages = doctor(f"extends: {base}/cpu.yaml\n")
     assert code == 0 and all(r["ok"] for r in stages.values())
+    assert stages["ocr"]["checks"][1]["what"] == "resolves to"

@@ -52,3 +52,9 @@ def gpu() -> Check:
         return Check("gpu", False, f"nvidia-smi failed: {exc}")
     cards = [line for line in out.stdout.splitlines() if line.startswith("GPU ")]
     return Check("gpu", bool(cards), "; ".join(cards) or (out.stderr.strip() or "no GPU listed"))
+
+
+def gpu_count() -> int:
+    """How many NVIDIA GPUs ``nvidia-smi -L`` lists (0 without a driver)."""
+    found = gpu()
+    return found.detail.count("GPU ") if found.ok else 0
