@@ -80,9 +80,12 @@ def fused_with_docling(tmp_path_factory):
         for suffix in (".pdf", ".docling.json", ".docling.md"):
             if (CORPUS / (stem + suffix)).exists():
                 shutil.copy(CORPUS / (stem + suffix), corpus / (stem + suffix))
-    profile = load_profile(REPO / "resources" / "gpu-docling.yaml")
-    in_step = {s: profile.engine(s).model_copy(update={"isolation": "none"}) for s in ("layout", "tables")}
-    profile = profile.model_copy(update={"engines": profile.engines.model_copy(update=in_step)})
+    yaml = tmp_path_factory.mktemp("profile") / "docling.yaml"  # cpu.yaml's OCR (no CUDA here), docling in the step
+    yaml.write_text(
+        f"extends: {REPO / 'resources' / 'cpu.yaml'}\npools: {{gpu: 1}}\n"
+        "engines:\n  layout: {kind: docling, isolation: none}\n  tables: {kind: docling, isolation: none}\n"
+    )
+    profile = load_profile(yaml)
     patch = pytest.MonkeyPatch()
     by_bytes = {(CORPUS / t.name.replace(".docling.json", ".pdf")).read_bytes(): t for t in BORN_DIGITAL}
     recorded = lambda self, pages: docling_core.DoclingDocument.load_from_json(by_bytes[pages[0].pdf.read_bytes()])  # noqa: E731

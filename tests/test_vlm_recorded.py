@@ -30,10 +30,14 @@ def run(tmp_path_factory):
         stem = md.name[: -len(RECORDED)]
         for suffix in (".pdf", ".olmocr-bench.jsonl", RECORDED):
             shutil.copy(CORPUS / (stem + suffix), corpus / (stem + suffix))
-    profile = load_profile(REPO / "resources" / "gpu-vlm.yaml")
+    profile = load_profile(REPO / "resources" / "cpu-vlm.yaml")
     with ReplayServer(recorded_answers(corpus, profile)) as server:
-        engines = {s: profile.engine(s).model_copy(update={"base_url": server.url}) for s in ("layout", "tables")}
-        profile = profile.model_copy(update={"engines": profile.engines.model_copy(update=engines)})
+        yaml = corpus.parent / "vlm.yaml"
+        engine = f"{{kind: vlm, base_url: '{server.url}'}}"
+        yaml.write_text(
+            f"extends: {REPO / 'resources' / 'cpu-vlm.yaml'}\nengines: {{layout: {engine}, tables: {engine}}}\n"
+        )
+        profile = load_profile(yaml)
         ws = Workspace(Settings(tmp_path_factory.mktemp("data")), profile)
         results = evaluate(corpus, ws)
     keys = {e.file_name: e.key for e in ws.registry.all()}

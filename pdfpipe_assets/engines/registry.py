@@ -32,12 +32,16 @@ REGISTRY: dict[str, dict[str, str]] = {
         "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFLayout",
         "vlm": f"{_E}.vlm:VlmPages",
         "docling": f"{_E}.docling_pages:DoclingPages",
+        "mineru": f"{_E}.mineru_client:MinerUPages",
+        "surya": f"{_E}.surya_pages:SuryaPages",
     },
     "tables": {
         "pymupdf": f"{_E}.pymupdf_layout:PyMuPDFTables",
         "pdfplumber": f"{_E}.tables_pdfplumber:PdfplumberTables",
         "vlm": f"{_E}.vlm:VlmPages",
         "docling": f"{_E}.docling_pages:DoclingPages",
+        "mineru": f"{_E}.mineru_client:MinerUPages",
+        "surya": f"{_E}.surya_pages:SuryaPages",
     },
     "scholarly": {
         "embedded": f"{_E}.scholarly_embedded:EmbeddedScholarly",

@@ -14,17 +14,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from ..contracts import Cell, PageFailure, Region, Table
+from ..contracts import PageFailure, Region, Table
 from ..contracts.geometry import BBox
-from ..contracts.layout import html_table, markdown_grid
 from ..errors import DocumentError
 from . import checks
 from .base import Engine, EngineOptions, PageInput, PageReading, image_of
 from .vlm_alignment import MIN_SHARE, align_blocks
 from .vlm_client import ChatClient, PageError
-from .vlm_markdown import PageBlock, parse_answer
+from .vlm_markdown import PageBlock, grid_table, parse_answer
 from .vlm_prompts import Preset, prompt_for
 
 
@@ -46,6 +45,15 @@ class VlmOptions(EngineOptions):
     )
     min_aligned_share: float = Field(MIN_SHARE, description="share of a block's words found on the page to place it")
 
+    @field_validator("fallback")
+    @classmethod
+    def _known_layout(cls, kind: str | None) -> str | None:
+        from .registry import known_kinds
+
+        if kind is not None and (kind not in known_kinds("layout") or kind == "vlm"):
+            raise ValueError(f"fallback {kind!r} is not another layout kind: {', '.join(known_kinds('layout'))}")
+        return kind
+
 
 class VlmPages(Engine[VlmOptions]):
     Options = VlmOptions
@@ -57,8 +65,9 @@ class VlmPages(Engine[VlmOptions]):
     def __init__(self, options: VlmOptions):
         super().__init__(options)
         o = options
-        self.client = ChatClient(o.base_url, o.model, o.max_tokens, o.temperature, o.timeout_s, o.tries, o.backoff_s)
-        self.client.api_key_env = o.api_key_env
+        self.client = ChatClient(
+            o.base_url, o.model, o.max_tokens, o.temperature, o.timeout_s, o.tries, o.backoff_s, o.api_key_env
+        )
         self.prompt = prompt_for(o.preset, o.prompt)
 
     def diagnose(self) -> list:
@@ -100,21 +109,5 @@ def reading_of(page: PageInput, blocks: list[PageBlock], min_share: float = MIN_
             )
         )
         if block.grid is not None and block.grid.cells:
-            g = block.grid
-            cells = [
-                Cell(row=c.row, col=c.col, row_span=c.row_span, col_span=c.col_span, bbox=bbox, text=c.text)
-                for c in g.cells
-            ]
-            tables.append(
-                Table(
-                    page=page.number,
-                    bbox=bbox,
-                    rows=g.rows,
-                    cols=g.cols,
-                    header_rows=g.header_rows,
-                    cells=cells,
-                    markdown=markdown_grid(cells, g.rows, g.cols, max(1, g.header_rows)),
-                    html=html_table(cells, g.header_rows),
-                )
-            )
+            tables.append(grid_table(block.grid, page.number, bbox))
     return PageReading(regions, tables)

@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from ..contracts.layout import RegionLabel
+from ..contracts import Cell, Table
+from ..contracts.geometry import BBox
+from ..contracts.layout import RegionLabel, html_table, markdown_grid
 
 
 @dataclass
@@ -98,7 +100,7 @@ def _markdown_blocks(text: str) -> list[PageBlock]:
             para.clear()
         if pipes:
             raw = "\n".join(pipes)
-            blocks.append(PageBlock("table", raw, markdown_grid(pipes)))
+            blocks.append(PageBlock("table", raw, pipe_grid(pipes)))
             pipes.clear()
 
     for line in text.split("\n"):
@@ -134,7 +136,7 @@ def _split_row(line: str) -> list[str]:
     return [_plain(c.replace("\\|", "|").replace("<br>", " ")) for c in cells]
 
 
-def markdown_grid(lines: list[str]) -> Grid:
+def pipe_grid(lines: list[str]) -> Grid:
     """A pipe table; rows above a ``---`` separator are its header."""
     rows: list[list[str]] = []
     header_rows = 0
@@ -176,6 +178,23 @@ class _TableReader(HTMLParser):
     def handle_data(self, data):
         if self.cell is not None:
             self.cell.append(data)
+
+
+def grid_table(grid: Grid, page: int, bbox: BBox) -> Table:
+    """A parsed grid as a table on the page; its cells carry the table's box (no cell geometry)."""
+    cells = [
+        Cell(row=c.row, col=c.col, row_span=c.row_span, col_span=c.col_span, bbox=bbox, text=c.text) for c in grid.cells
+    ]
+    return Table(
+        page=page,
+        bbox=bbox,
+        rows=grid.rows,
+        cols=grid.cols,
+        header_rows=grid.header_rows,
+        cells=cells,
+        markdown=markdown_grid(cells, grid.rows, grid.cols, max(1, grid.header_rows)),
+        html=html_table(cells, grid.header_rows),
+    )
 
 
 def _int(value: str | None) -> int:
