@@ -168,3 +168,24 @@ def test_doctor_says_which_engine_can_run_here(tmp_path, monkeypatch, capsys):
     code, stages = doctor(f"extends: {base}/cpu.yaml\n")
     assert code == 0 and all(r["ok"] for r in stages.values())
     assert stages["ocr"]["checks"][1]["what"] == "resolves to"
+
+
+def test_a_reader_layout_keeps_another_engines_tables_in_place():
+    from pdfpipe_assets.contracts import Cell, Region, SpinePage, Table
+    from pdfpipe_assets.fusion.read_pages import read_page_blocks
+
+    def box(y0, y1):
+        return BBox(x0=50, y0=y0, x1=500, y1=y1)
+
+    regions = [
+        Region(page=1, bbox=box(50, 90), label="text", text="Above.", order=0),
+        Region(page=1, bbox=box(300, 340), label="text", text="Below.", order=1),
+    ]
+    cell = Cell(row=0, col=0, bbox=box(120, 200), text="x")
+    found = Table(page=1, bbox=box(120, 200), rows=1, cols=1, cells=[cell], markdown="|x|\n|---|")
+    page = SpinePage(number=1, width=600, height=800, rotation=0, source="text_layer", reason="", lines=[])
+    blocks = read_page_blocks(page, regions, [found], {}, "vlm-1")
+    assert [(b.kind, b.text) for b in blocks] == [("text", "Above."), ("table", "|x|\n|---|"), ("text", "Below.")]
+    read_table = Region(page=1, bbox=box(118, 202), label="table", text="<table>...</table>", order=2)
+    again = read_page_blocks(page, [*regions, read_table], [found], {}, "vlm-1")
+    assert [b.kind for b in again] == ["text", "text", "table"]  # the reader read it: not twice

@@ -11,7 +11,7 @@ allenai/olmocr's ``bench/tests.py``:
   the given ``up``/``down``/``left``/``right`` neighbours and ``top_heading``/``left_heading``;
 - ``math``: the LaTeX must appear between ``$``/``\\(``/``\\[`` delimiters.  olmOCR compares
   KaTeX renderings, which needs a browser; here the comparison is exact after removing spaces,
-  so this is stricter than the original.  pdfpipe emits no LaTeX, so expect these to fail.
+  so this is stricter than the original.  The CPU engines emit no LaTeX; a page VLM does.
 
 The content tested is one page of the fused document (body text in reading order, tables as
 Markdown, running headers and footers left out); table tests read the page's table grids.

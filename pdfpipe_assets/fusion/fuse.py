@@ -226,7 +226,7 @@ def fuse(
         regions = [r for r in layout.regions if r.page == page.number]
         page_tables = [t for t in layout.tables if t.page == page.number]
         if any(r.text is not None for r in regions):  # a page reader (a VLM) read the page itself
-            page_blocks = read_page_blocks(page, regions, kinds, layout.engine)
+            page_blocks = read_page_blocks(page, regions, page_tables, kinds, layout.engine)
         else:
             page_blocks = _page_blocks(page, regions, page_tables, kinds, engines, vocab)
         for block in page_blocks:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..contracts import Block, Region
+from ..contracts import Block, Region, Table
 from ..contracts.spine import SpinePage
 from .clean_text import clean_block_text
 
@@ -43,8 +43,31 @@ def _role(page: SpinePage, region: Region, kinds: dict[int, tuple[str, int]]) ->
     return role if role in ROLES and 2 * count >= sum(roles.values()) else None
 
 
+def _other_tables(tables: list[Table], regions: list[Region], blocks: list[Block], engine: str) -> list[Block]:
+    """``blocks`` with the tables another table engine found (one that is not the page reader)
+    put in before the first block below each; a table the reader also read is left out."""
+    read = [r.bbox for r in regions if r.label == "table"]
+    out = list(blocks)
+    for table in tables:
+        if any(table.bbox.overlap_of(box) >= 0.5 for box in read):
+            continue
+        at = next((i for i, b in enumerate(out) if b.aligned and b.bbox.y0 > table.bbox.y0), len(out))
+        block = Block(
+            index=0,
+            page=table.page,
+            bbox=table.bbox,
+            kind="table",
+            layout_label="table",
+            text=table.markdown,
+            source_stage="layout_tables",
+            engine=engine,
+        )
+        out.insert(at, block)
+    return out
+
+
 def read_page_blocks(
-    page: SpinePage, regions: list[Region], kinds: dict[int, tuple[str, int]], engine: str
+    page: SpinePage, regions: list[Region], tables: list[Table], kinds: dict[int, tuple[str, int]], engine: str
 ) -> list[Block]:
     blocks = []
     for region in sorted(regions, key=lambda r: (r.order is None, r.order or 0)):
@@ -67,4 +90,4 @@ def read_page_blocks(
                 aligned=region.aligned,
             )
         )
-    return blocks
+    return _other_tables(tables, regions, blocks, engine)
