@@ -123,6 +123,7 @@ class Workspace:
 
 
 def options_digest(options) -> str:
-    """8 hex digits of the options that shape an engine's output (not where it is hosted)."""
-    text = options.model_dump_json(exclude={"pool", "isolation"})
+    """8 hex digits of the options that shape an engine's output (not where or how it is hosted:
+    ``EngineOptions.hosting_fields``)."""
+    text = options.model_dump_json(exclude=set(options.hosting_fields))
     return hashlib.sha256(text.encode()).hexdigest()[:8]

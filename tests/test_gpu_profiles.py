@@ -34,3 +34,14 @@ def test_gpu_profiles_put_ocr_on_cuda_in_spawned_workers(name, ocr_slots, device
         assert profile.hosting(stage) == ("ocr", "spawn")
     assert profile.pools["ocr"] == ocr_slots and profile.asset_pool("ocr_spine") == "ocr"
     assert profile.engine("layout").kind == "pymupdf"  # its ONNX sessions are CPU-only in PyMuPDF
+
+
+def test_where_an_engine_runs_is_not_part_of_its_code_version():
+    from pdfpipe_assets.engines.vlm import VlmOptions
+    from pdfpipe_assets.workspace import options_digest
+
+    # The CPU profile's RapidOCR keeps the digest it had before `device` existed: no document goes stale.
+    assert options_digest(RapidOcrOptions()) == "06548117" == options_digest(RapidOcrOptions(device="cuda"))
+    moved = VlmOptions(base_url="http://other:8000/v1", concurrency=32, timeout_s=60)
+    assert options_digest(VlmOptions()) == options_digest(moved)
+    assert options_digest(VlmOptions()) != options_digest(VlmOptions(model="datalab-to/chandra"))

@@ -46,6 +46,9 @@ class EngineOptions(BaseModel):
     ``pool`` and ``isolation`` override how the engine declares it must be hosted."""
 
     model_config = ConfigDict(extra="forbid")
+    # Options that say where or how fast the engine runs, not what it outputs: left out of the
+    # code version, so moving an engine to a GPU or another server does not redo every document.
+    hosting_fields: ClassVar[frozenset[str]] = frozenset({"pool", "isolation"})
 
     kind: str
     pool: str | None = Field(None, description="Dagster pool the stage takes; default: the engine's")

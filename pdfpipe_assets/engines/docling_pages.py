@@ -25,6 +25,7 @@ DOWNLOAD = "docling-tools models download -o <dir>, then set artifacts_path (or 
 
 class DoclingOptions(EngineOptions):
     kind: Literal["docling"] = "docling"
+    hosting_fields = EngineOptions.hosting_fields | {"artifacts_path", "device", "num_threads", "document_timeout_s"}
     artifacts_path: str | None = Field(None, description="staged weights; default $DOCLING_ARTIFACTS_PATH")
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     num_threads: int = Field(4, description="CPU threads of docling's models")

@@ -45,6 +45,7 @@ LABELS: dict[str, RegionLabel] = {
 
 class MinerUOptions(EngineOptions):
     kind: Literal["mineru"] = "mineru"
+    hosting_fields = EngineOptions.hosting_fields | {"url", "timeout_s", "tries", "backoff_s"}
     url: str = Field("http://localhost:8000", description="mineru-api or mineru-router, without a path")
     backend: Literal["pipeline", "vlm-engine", "hybrid-engine", "vlm-http-client", "hybrid-http-client"] = "pipeline"
     parse_method: Literal["auto", "txt", "ocr"] = "auto"

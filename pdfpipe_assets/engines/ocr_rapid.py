@@ -24,6 +24,7 @@ def _box(points, scale: float) -> BBox:
 
 class RapidOcrOptions(EngineOptions):
     kind: Literal["rapidocr"] = "rapidocr"
+    hosting_fields = EngineOptions.hosting_fields | {"device", "device_id"}
     device: Literal["cpu", "cuda"] = Field("cpu", description="cuda: onnxruntime-gpu's CUDA provider")
     device_id: int | Literal["spread"] = Field(
         0, description="the GPU; spread: worker processes take the visible GPUs in turn (by process id)"

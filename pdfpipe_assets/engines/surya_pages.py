@@ -47,6 +47,7 @@ LABELS: dict[str, RegionLabel] = {
 
 class SuryaOptions(EngineOptions):
     kind: Literal["surya"] = "surya"
+    hosting_fields = EngineOptions.hosting_fields | {"inference_url", "model_cache_dir", "torch_device"}
     inference_url: str = Field("http://localhost:8001/v1", description="the running server of Surya's model")
     checkpoint: str = Field("datalab-to/surya-ocr-2", description="the model the server must serve")
     model_cache_dir: str | None = Field(None, description="local weights of surya's other models")

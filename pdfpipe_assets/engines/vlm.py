@@ -29,6 +29,14 @@ from .vlm_prompts import Preset, prompt_for
 
 class VlmOptions(EngineOptions):
     kind: Literal["vlm"] = "vlm"
+    hosting_fields = EngineOptions.hosting_fields | {
+        "base_url",
+        "timeout_s",
+        "tries",
+        "backoff_s",
+        "concurrency",
+        "api_key_env",
+    }
     base_url: str = Field("http://localhost:8000/v1", description="the OpenAI-compatible API root")
     model: str = Field("allenai/olmOCR-2-7B-1025-FP8", description="the model name the server serves")
     preset: Preset = Field("olmocr", description="prompt and answer format of the model family")
