@@ -79,4 +79,6 @@ def test_text_features_kind_finds_tables_and_keeps_scans_readable(workspace):
 def test_unknown_layout_kind_is_a_clear_error():
     known = "pymupdf, vlm, docling, mineru, surya"
     with pytest.raises(ValueError, match=f"unknown layout engine kind 'layoutlm'; known kinds: {known}"):
-        Profile.model_validate({"name": "x", "pools": {"cpu": 1, "ocr": 1}, "engines": {"layout": {"kind": "layoutlm"}}})
+        Profile.model_validate(
+            {"name": "x", "pools": {"cpu": 1, "ocr": 1}, "engines": {"layout": {"kind": "layoutlm"}}}
+        )
