@@ -24,6 +24,20 @@ def _overlay(args, settings: Settings, doc) -> int:
     return 0
 
 
+def _page_failures(settings: Settings, key: str, doc) -> None:
+    """Pages a page reader (a VLM) could not read, and its blocks it could not place."""
+    from .contracts import LayoutOutput
+    from .stages import LAYOUT, STAGE_FILES
+
+    path = settings.stage_dir(key, LAYOUT) / STAGE_FILES[LAYOUT]
+    if path.exists():
+        for f in LayoutOutput.model_validate_json(path.read_text()).page_failures:
+            print(f"  page {f.page} not read by the layout engine: [{f.error}] {f.message} (fallback layout used)")
+    unplaced = sum(not b.aligned for b in doc.blocks) if doc is not None else 0
+    if unplaced:
+        print(f"  {unplaced} blocks not found on their page (aligned: false; the whole page as their box)")
+
+
 def cmd_show(args, settings: Settings) -> int:
     """One document: its summary, per-stage status and engines, failure, paths; or Markdown."""
     from .contracts import FusedDocument
@@ -67,5 +81,6 @@ def cmd_show(args, settings: Settings) -> int:
         print(f"  {stage:18} {label:12} {used}")
     for item in failed:
         print(f"  FAILED in {item['stage']}: [{item['class']}] {item['message']}")
+    _page_failures(settings, args.key, doc)
     print(f"  outputs: {settings.documents_dir / args.key}")
     return 0

@@ -99,3 +99,17 @@ def test_a_page_the_model_could_not_read_gets_the_fallback_layout(run):
     later = [b for b in doc.blocks if b.page > 1]
     assert later and all(b.source_stage == "ocr_spine" and b.layout_label for b in later)  # PyMuPDF's layout
     assert sorted(status for _, status in log) == [200] * 14 + [404] * 2  # each page asked once
+
+
+def test_show_lists_the_pages_the_model_could_not_read(run, capsys):
+    from pdfpipe_assets.cli_show import _page_failures
+
+    _, ws, _, keys, _ = run
+    key = keys["mattsnotes.pdf"]
+    _page_failures(ws.settings, key, ws.read(key, FUSED, FusedDocument))
+    shown = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0].strip() for line in shown[:2]] == [
+        "page 2 not read by the layout engine",
+        "page 3 not read by the layout engine",
+    ]
+    assert "[engine_error]" in shown[0] and "404" in shown[0]
