@@ -62,6 +62,7 @@ class ReplayServer:
         self.script = {k: list(v) for k, v in (script or {}).items()}
         self.delay_s = delay_s  # per answer: a model's time, so that requests overlap
         self.log: list[tuple[str, int]] = []  # (image digest, status) of every request
+        self.images: list[bytes] = []  # every page image received, in order
         self.in_flight = self.max_in_flight = 0
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -82,8 +83,10 @@ class ReplayServer:
     def answer(self, body: dict) -> tuple[int, dict]:
         parts = body["messages"][0]["content"]
         url = next(p["image_url"]["url"] for p in parts if p.get("type") == "image_url")
-        digest = image_digest(base64.b64decode(url.split(",", 1)[1]))
+        image = base64.b64decode(url.split(",", 1)[1])
+        digest = image_digest(image)
         with self.lock:
+            self.images.append(image)
             queued = self.script.get(digest, [])
             status = queued.pop(0) if queued else (200 if digest in self.answers else 404)
             self.log.append((digest, status))

@@ -6,6 +6,7 @@ These know nothing of Dagster; the assets, the CLI and the benchmark's bare loop
 from __future__ import annotations
 
 import io
+import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
@@ -33,6 +34,7 @@ from .engines.base import (
     PageReadingEngine,
     ScholarlyOutput,
 )
+from .engines.images import upright_png
 from .engines.registry import engine_class
 from .errors import DocumentError
 from .fusion import spine as spine_rules
@@ -211,13 +213,16 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
         if page.source == "ocr"
     }
     pages = [PageInput(Path(source.path), n, ocr_words=ocr_pages.get(n)) for n in range(1, source.page_count + 1)]
-    if isinstance(ws.host.engine("layout"), PageReadingEngine):  # a page reader needs the image and the lines
-        renders = ws.read(key, RENDERS, RenderManifest)
-        folder = ws.settings.stage_dir(key, RENDERS)
-        for page, render, spine_page in zip(pages, renders.pages, spine.pages, strict=True):
-            page.image, page.dpi = folder / render.file, render.dpi
-            page.lines, page.size = spine_page.lines, (spine_page.width, spine_page.height)
-    found = _layout_and_tables(ws, pages)
+    with tempfile.TemporaryDirectory(prefix="pdfpipe-upright-") as upright:
+        if isinstance(ws.host.engine("layout"), PageReadingEngine):  # it needs the image and the lines
+            renders = ws.read(key, RENDERS, RenderManifest)
+            folder = ws.settings.stage_dir(key, RENDERS)
+            for page, render, spine_page in zip(pages, renders.pages, spine.pages, strict=True):
+                turned = Path(upright) / f"{page.number}.png"  # a scan upright, as the OCR saw it
+                page.image = upright_png(folder / render.file, spine_page.ocr_orientation, turned)
+                page.dpi, page.lines, page.size = render.dpi, spine_page.lines, (spine_page.width, spine_page.height)
+                page.turned = spine_page.ocr_orientation if page.image == turned else 0
+        found = _layout_and_tables(ws, pages)
     seconds = _write_stage(ws, key, LAYOUT, found, started, ws.engine_info(LAYOUT))
     return StageResult(
         {

@@ -189,3 +189,25 @@ def test_a_reader_layout_keeps_another_engines_tables_in_place():
     read_table = Region(page=1, bbox=box(118, 202), label="table", text="<table>...</table>", order=2)
     again = read_page_blocks(page, [*regions, read_table], [found], {}, "vlm-1")
     assert [b.kind for b in again] == ["text", "text", "table"]  # the reader read it: not twice
+
+
+def test_a_page_reader_sees_a_turned_scan_upright_as_the_ocr_did(tmp_path):
+    from pdfpipe_assets.contracts import LayoutOutput, OcrSpine, RenderManifest
+    from pdfpipe_assets.settings import Settings
+    from pdfpipe_assets.stages import LAYOUT, RENDERS, SPINE, Workspace, run_document
+
+    with ReplayServer({}) as server:  # no answer for the page: it fails and gets the fallback layout
+        engine = f"{{kind: vlm, base_url: '{server.url}', tries: 1}}"
+        yaml = tmp_path / "profile.yaml"
+        yaml.write_text(
+            f"extends: {PROJECT_ROOT / 'resources' / 'cpu-vlm.yaml'}\nengines: {{layout: {engine}, tables: {engine}}}\n"
+        )
+        ws = Workspace(Settings(tmp_path / "data"), load_profile(yaml))
+        ((entry, _),) = ws.registry.register([PROJECT_ROOT / "samples" / "ocr_test_rotated_90.pdf"])
+        run_document(ws, entry.key)
+        (sent,) = server.images
+    assert ws.read(entry.key, SPINE, OcrSpine).pages[0].ocr_orientation in (90, 270)  # the OCR turned the scan
+    render = ws.read(entry.key, RENDERS, RenderManifest).pages[0]
+    image = pymupdf.Pixmap(sent)
+    assert (image.width, image.height) == (render.height_px, render.width_px)  # and so did the reader's image
+    assert ws.read(entry.key, LAYOUT, LayoutOutput).page_failures[0].error == "engine_error"

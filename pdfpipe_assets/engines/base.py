@@ -103,6 +103,7 @@ class PageInput:
     ocr_words: list[tuple[str, tuple[float, float, float, float]]] | None = None
     lines: list[Line] | None = None  # the spine's lines: what a page reader aligns its text to
     size: tuple[float, float] | None = None  # (width, height) in points, rotation applied
+    turned: int = 0  # degrees ``image`` was turned from the render (np.rot90) to stand upright
 
 
 def image_of(page: PageInput) -> Path:

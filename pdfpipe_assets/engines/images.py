@@ -36,3 +36,18 @@ def unrotate_box(box, quarter_turns: int, width: int, height: int):
         w_before = width if (turn - 1) % 2 == 0 else height
         x0, y0, x1, y1 = w_before - y1, x0, w_before - y0, x1
     return x0, y0, x1, y1
+
+
+def upright_png(png: Path, degrees: int, out: Path) -> Path:
+    """``png`` turned as the OCR turned it (``np.rot90`` by ``degrees // 90``), written to ``out``:
+    what a page reader must see, so that it and the OCR agree on the page's orientation."""
+    import numpy as np
+    import pymupdf
+
+    quarter_turns = (degrees // 90) % 4
+    if not quarter_turns:
+        return png
+    rgb = np.ascontiguousarray(np.rot90(load_rgb(png), quarter_turns))
+    h, w = rgb.shape[:2]
+    pymupdf.Pixmap(pymupdf.csRGB, w, h, rgb.tobytes(), 0).save(str(out))
+    return out

@@ -24,6 +24,7 @@ from ..contracts.layout import RegionLabel
 from ..errors import EngineUnavailable
 from . import checks
 from .base import Engine, EngineOptions, PageInput, PageReading, image_of
+from .images import unrotate_box
 from .vlm_markdown import grid_table, html_grid, parse_answer
 
 LABELS: dict[str, RegionLabel] = {
@@ -121,12 +122,13 @@ def _label(raw: str) -> RegionLabel:
 
 
 def surya_reading(page: PageInput, result: Any) -> PageReading:
-    """A Surya page result (blocks in image pixels, text as HTML) in page points."""
+    """A Surya page result (blocks in pixels of the upright image, text as HTML) in page points."""
     scale = 72.0 / page.dpi
     reading = PageReading([], [])
     blocks = [b for b in result.blocks if not getattr(b, "skipped", False)]
+    width_px, height_px = (round(v / scale) for v in page.size or (0.0, 0.0))
     for order, block in enumerate(sorted(blocks, key=lambda b: getattr(b, "reading_order", 0) or 0)):
-        x0, y0, x1, y1 = block.bbox
+        x0, y0, x1, y1 = unrotate_box(block.bbox, page.turned // 90, width_px, height_px)  # the render's pixels
         bbox = BBox.of((x0 * scale, y0 * scale, x1 * scale, y1 * scale))
         label, html = _label(block.label), block.html or ""
         if label == "table":
