@@ -120,3 +120,15 @@ def test_every_page_reader_is_a_layout_and_a_table_engine():
     for kind in ("vlm", "docling", "mineru", "surya"):
         cls = engine_class("layout", kind)
         assert cls is engine_class("tables", kind) and issubclass(cls, PageReadingEngine), kind
+
+
+def test_surya_boxes_on_a_turned_scan_come_back_to_the_page(tmp_path):
+    from pdfpipe_assets.engines.surya_pages import surya_reading
+
+    block = types.SimpleNamespace(bbox=[0, 0, 10, 20], label="Text", html="<p>Hi</p>", reading_order=0)
+    result = types.SimpleNamespace(blocks=[block])
+    # a 200 x 100 pt page rendered at 72 dpi, turned a quarter (np.rot90) before Surya read it:
+    # the render's pixel (190, 5) sits at (5, 10) in the turned image, inside the block
+    page = PageInput(tmp_path / "x.pdf", 1, dpi=72, size=(200.0, 100.0), turned=90)
+    (region,) = surya_reading(page, result).regions
+    assert region.bbox.model_dump() == {"x0": 180.0, "y0": 0.0, "x1": 200.0, "y1": 10.0} and region.text == "Hi"
