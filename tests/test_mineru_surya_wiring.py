@@ -128,7 +128,7 @@ def test_surya_boxes_on_a_turned_scan_come_back_to_the_page(tmp_path):
     block = types.SimpleNamespace(bbox=[0, 0, 10, 20], label="Text", html="<p>Hi</p>", reading_order=0)
     result = types.SimpleNamespace(blocks=[block])
     # a 200 x 100 pt page rendered at 72 dpi, turned a quarter (np.rot90) before Surya read it:
-    # the render's pixel (190, 5) sits at (5, 10) in the turned image, inside the block
+    # the render's pixel (190, 5) sits at (5, 9) in the turned image, inside the block
     page = PageInput(tmp_path / "x.pdf", 1, dpi=72, size=(200.0, 100.0), turned=90)
     (region,) = surya_reading(page, result).regions
     assert region.bbox.model_dump() == {"x0": 180.0, "y0": 0.0, "x1": 200.0, "y1": 10.0} and region.text == "Hi"
