@@ -9,6 +9,7 @@ import io
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import cast
@@ -213,15 +214,16 @@ def run_layout(ws: Workspace, key: str) -> StageResult:
         if page.source == "ocr"
     }
     pages = [PageInput(Path(source.path), n, ocr_words=ocr_pages.get(n)) for n in range(1, source.page_count + 1)]
-    with tempfile.TemporaryDirectory(prefix="pdfpipe-upright-") as upright:
-        if isinstance(ws.host.engine("layout"), PageReadingEngine):  # it needs the image and the lines
+    reader = isinstance(ws.host.engine("layout"), PageReadingEngine)  # it needs the images and the lines
+    with tempfile.TemporaryDirectory(prefix="pdfpipe-upright-") if reader else nullcontext("") as upright:
+        if reader:
             renders = ws.read(key, RENDERS, RenderManifest)
             folder = ws.settings.stage_dir(key, RENDERS)
             for page, render, spine_page in zip(pages, renders.pages, spine.pages, strict=True):
                 turned = Path(upright) / f"{page.number}.png"  # a scan upright, as the OCR saw it
                 page.image = upright_png(folder / render.file, spine_page.ocr_orientation, turned)
                 page.dpi, page.lines, page.size = render.dpi, spine_page.lines, (spine_page.width, spine_page.height)
-                page.turned = spine_page.ocr_orientation if page.image == turned else 0
+                page.turned = spine_page.ocr_orientation % 360  # a multiple of 90: what upright_png turned
         found = _layout_and_tables(ws, pages)
     seconds = _write_stage(ws, key, LAYOUT, found, started, ws.engine_info(LAYOUT))
     return StageResult(

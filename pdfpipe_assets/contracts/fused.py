@@ -32,6 +32,21 @@ BlockKind = Literal[
 ]
 
 
+KIND_OF_LABEL: dict[str, BlockKind] = {  # a layout region's label -> its block's kind (else "text")
+    "title": "title",
+    "section-header": "section_header",
+    "list-item": "list_item",
+    "caption": "caption",
+    "footnote": "footnote",
+    "formula": "formula",
+    "code": "code",
+    "picture": "picture",
+    "table": "table",
+    "page-header": "page_header",
+    "page-footer": "page_footer",
+}
+
+
 class Block(BaseModel):
     index: int = Field(description="position in reading order, 0-based, whole document")
     page: int

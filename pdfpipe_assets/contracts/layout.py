@@ -29,6 +29,20 @@ class Table(BaseModel):
     markdown: str = Field("", description="the table as GitHub Markdown")
     html: str = Field("", description="the table as HTML, spans as rowspan/colspan, header rows as <th>")
 
+    @classmethod
+    def of_cells(cls, page: int, bbox: BBox, cells: list[Cell], rows: int, cols: int, header_rows: int = 0) -> Table:
+        """A table of ``cells`` with its Markdown and HTML made from them."""
+        return cls(
+            page=page,
+            bbox=bbox,
+            rows=rows,
+            cols=cols,
+            header_rows=header_rows,
+            cells=cells,
+            markdown=markdown_grid(cells, rows, cols, header_rows),
+            html=html_table(cells, header_rows),
+        )
+
 
 RegionLabel = Literal[
     "title",

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..contracts import Cell, Region, Table
 from ..contracts.geometry import BBox
-from ..contracts.layout import RegionLabel, html_table, markdown_grid
+from ..contracts.layout import RegionLabel
 from .base import PageReading
 
 LABELS: dict[str, RegionLabel] = {
@@ -56,17 +56,7 @@ def _table(item: Any, page: int, bbox: BBox, page_height: float) -> Table | None
         c.column_header for c in data.table_cells if c.start_row_offset_idx == header_rows
     ):
         header_rows += 1
-    rows, cols = data.num_rows, data.num_cols
-    return Table(
-        page=page,
-        bbox=bbox,
-        rows=rows,
-        cols=cols,
-        header_rows=header_rows,
-        cells=cells,
-        markdown=markdown_grid(cells, rows, cols, max(1, header_rows)),
-        html=html_table(cells, header_rows),
-    )
+    return Table.of_cells(page, bbox, cells, data.num_rows, data.num_cols, header_rows)
 
 
 def docling_readings(doc: Any, numbers: list[int]) -> list[PageReading]:

@@ -11,8 +11,6 @@ environment (its torch pins are its own), so this side needs only ``requests``.
 from __future__ import annotations
 
 import json
-import random
-import time
 from typing import Any, Literal
 
 from pydantic import Field
@@ -23,6 +21,7 @@ from ..contracts.layout import RegionLabel
 from ..errors import DocumentError
 from . import checks
 from .base import Engine, EngineOptions, PageInput, PageReading
+from .retry import retryable, with_retries
 from .vlm_markdown import grid_table, html_grid
 
 SCALE = 1000.0  # MinerU's content-list boxes: thousandths of the page's width and height
@@ -69,14 +68,7 @@ class MinerUPages(Engine[MinerUOptions]):
 
     def content_list(self, pdf) -> list[dict]:
         """MinerU's content list of the whole PDF, transient failures retried."""
-        for attempt in range(1, self.options.tries + 1):
-            try:
-                return self._post(pdf)
-            except DocumentError as err:
-                if not err.retryable or attempt == self.options.tries:
-                    raise
-                time.sleep(self.options.backoff_s * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
-        raise AssertionError("unreachable")
+        return with_retries(lambda: self._post(pdf), self.options.tries, self.options.backoff_s, retryable)
 
     def _post(self, pdf) -> list[dict]:
         import requests

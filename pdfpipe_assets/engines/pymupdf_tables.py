@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import get_args
 
 from ..contracts import BBox, Cell, Table
-from ..contracts.layout import RegionLabel, html_table, markdown_grid
+from ..contracts.layout import RegionLabel
 from .table_columns import split_packed_columns
 from .table_rows import RawCell, TextLine, split_spanning_cells, split_stacked_rows
 
@@ -94,16 +94,7 @@ def tables_of(page, found) -> list[Table]:
             for c in raw
         ]
         tables.append(
-            Table(
-                page=page.number + 1,
-                bbox=BBox.of(table.bbox),
-                rows=rows,
-                cols=cols,
-                header_rows=header_rows,
-                cells=cells,
-                # Table.to_markdown() re-extracts every cell: 3 s for a 300-cell table
-                markdown=markdown_grid(cells, rows, cols, header_rows),
-                html=html_table(cells, header_rows),
-            )
+            # from our cells: PyMuPDF's Table.to_markdown() re-extracts every cell (3 s for 300 cells)
+            Table.of_cells(page.number + 1, BBox.of(table.bbox), cells, rows, cols, header_rows)
         )
     return tables

@@ -6,8 +6,6 @@ connection) with exponential back-off and jitter, for this document alone.
 
 from __future__ import annotations
 
-import random
-import time
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +15,7 @@ from ..contracts.spine import OcrSpine
 from ..errors import DocumentError
 from . import checks
 from .base import Engine, EngineOptions, ScholarlyOutput
+from .retry import retryable, with_retries
 from .tei import parse_tei
 from .tei_alignment import align_tei
 
@@ -50,14 +49,7 @@ class GrobidClient:
 
     def process_fulltext(self, pdf: Path) -> str:
         """TEI XML of ``pdf``, transient failures retried ``tries`` times in all."""
-        for attempt in range(1, self.tries + 1):
-            try:
-                return self._post(pdf)
-            except DocumentError as err:
-                if not err.retryable or attempt == self.tries:
-                    raise
-                time.sleep(self.backoff_s * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
-        raise AssertionError("unreachable")
+        return with_retries(lambda: self._post(pdf), self.tries, self.backoff_s, retryable)
 
     def _post(self, pdf: Path) -> str:
         """One request; 503 (GROBID's pool is full) and network errors are transient."""

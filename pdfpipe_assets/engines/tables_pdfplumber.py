@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import Field
 
 from ..contracts import BBox, Cell, Region, Table
-from ..contracts.layout import html_table, markdown_grid
 from .base import Engine, EngineOptions, PageInput
 from .pymupdf_tables import spans
 
@@ -41,16 +40,7 @@ def _table(number: int, found, words: list[dict], header_rows: int) -> Table | N
     rows = len(found.rows)
     cols = max(len(row.cells) for row in found.rows)
     header = min(header_rows, rows - 1)
-    return Table(
-        page=number,
-        bbox=BBox.of(found.bbox),
-        rows=rows,
-        cols=cols,
-        header_rows=header,
-        cells=cells,
-        markdown=markdown_grid(cells, rows, cols, header),
-        html=html_table(cells, header),
-    )
+    return Table.of_cells(number, BBox.of(found.bbox), cells, rows, cols, header)
 
 
 class PdfplumberTables(Engine[PdfplumberTablesOptions]):

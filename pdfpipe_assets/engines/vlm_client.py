@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import os
-import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from .retry import with_retries
 
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -59,15 +59,13 @@ class ChatClient:
     def read_page(self, prompt: str, image: Path) -> str:
         """The model's answer for one page image; transient failures retried ``tries`` times."""
         body = self.body(prompt, image)
-        for attempt in range(1, self.tries + 1):
-            try:
-                return self._post(body)
-            except PageError as err:
-                if err.error != "transient" or attempt == self.tries:
-                    raise
-                backoff = self.backoff_s * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-                time.sleep(err.retry_after if err.retry_after is not None else backoff)
-        raise AssertionError("unreachable")
+        return with_retries(
+            lambda: self._post(body),
+            self.tries,
+            self.backoff_s,
+            transient=lambda err: isinstance(err, PageError) and err.error == "transient",
+            asked_wait=lambda err: getattr(err, "retry_after", None),
+        )
 
     def _post(self, body: dict) -> str:
         import requests

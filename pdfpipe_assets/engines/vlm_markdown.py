@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from ..contracts import Cell, Table
 from ..contracts.geometry import BBox
-from ..contracts.layout import RegionLabel, html_table, markdown_grid
+from ..contracts.layout import RegionLabel
 
 
 @dataclass
@@ -185,16 +185,7 @@ def grid_table(grid: Grid, page: int, bbox: BBox) -> Table:
     cells = [
         Cell(row=c.row, col=c.col, row_span=c.row_span, col_span=c.col_span, bbox=bbox, text=c.text) for c in grid.cells
     ]
-    return Table(
-        page=page,
-        bbox=bbox,
-        rows=grid.rows,
-        cols=grid.cols,
-        header_rows=grid.header_rows,
-        cells=cells,
-        markdown=markdown_grid(cells, grid.rows, grid.cols, max(1, grid.header_rows)),
-        html=html_table(cells, grid.header_rows),
-    )
+    return Table.of_cells(page, bbox, cells, grid.rows, grid.cols, grid.header_rows)
 
 
 def _int(value: str | None) -> int:

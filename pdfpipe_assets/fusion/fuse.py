@@ -17,7 +17,7 @@ from ..contracts import (
     SourceInfo,
     Table,
 )
-from ..contracts.fused import DocumentInfo, FusedPage, Provenance, StageProvenance
+from ..contracts.fused import KIND_OF_LABEL, DocumentInfo, FusedPage, Provenance, StageProvenance
 from ..contracts.geometry import union_all
 from ..contracts.layout import FURNITURE
 from ..contracts.spine import Line, SpinePage
@@ -25,7 +25,7 @@ from ..text import starts_caption
 from .clean_text import clean_block_text, join_lines, vocabulary
 from .drop_caps import attach_drop_caps
 from .furniture import furniture_row_mates, running_furniture
-from .read_pages import read_page_blocks
+from .read_pages import read_page_blocks, table_block
 from .reading_order import follow_numbering, heading_number, reading_order
 from .scholarly import without_headings_in_tables
 from .table_captions import table_caption, table_note
@@ -33,19 +33,6 @@ from .table_captions import table_caption, table_note
 TABLE_OVERLAP = 0.5
 ANCHOR_OVERLAP = 0.5
 REGION_OVERLAP = 0.5
-_KIND_OF_LABEL = {
-    "title": "title",
-    "section-header": "section_header",
-    "list-item": "list_item",
-    "caption": "caption",
-    "footnote": "footnote",
-    "formula": "formula",
-    "code": "code",
-    "picture": "picture",
-    "table": "table",
-    "page-header": "page_header",
-    "page-footer": "page_footer",
-}
 
 
 def _kinds_by_line(spine: OcrSpine, scholarly: Scholarly) -> dict[int, tuple[str, int]]:
@@ -130,7 +117,7 @@ def _groups(lines: list[Line], regions: list[Region], kinds) -> list[tuple[list[
 def _kind(text: str, region: Region | None, scholarly_kind: str) -> str:
     if scholarly_kind != "text":
         return scholarly_kind
-    kind = _KIND_OF_LABEL.get(region.label, "text") if region else "text"
+    kind = KIND_OF_LABEL.get(region.label, "text") if region else "text"
     if kind in ("text", "picture") and starts_caption(text):
         return "caption"  # the model often calls a caption plain text
     if kind == "table":  # text in a table region outside the grid: the table's caption or notes
@@ -176,19 +163,7 @@ def _page_blocks(
                 engine=image_engine if all(ln.source != "text_layer" for ln in run) and image_engine else text_engine,
             )
         )
-    blocks += [
-        Block(
-            index=0,
-            page=page.number,
-            bbox=t.bbox,
-            kind="table",
-            layout_label="table",
-            text=t.markdown,
-            source_stage="layout_tables",
-            engine=table_engine,
-        )
-        for t in tables
-    ]
+    blocks += [table_block(t, table_engine) for t in tables]
     for i in furniture_row_mates([b.bbox for b in blocks], [b.furniture for b in blocks], page.height):
         if blocks[i].kind not in HEADER_KINDS:
             blocks[i] = blocks[i].model_copy(update={"furniture": True})

@@ -11,22 +11,10 @@ from __future__ import annotations
 from collections import Counter
 
 from ..contracts import Block, Region, Table
+from ..contracts.fused import KIND_OF_LABEL
 from ..contracts.spine import SpinePage
 from .clean_text import clean_block_text
 
-LABEL_KIND = {
-    "title": "title",
-    "section-header": "section_header",
-    "list-item": "list_item",
-    "caption": "caption",
-    "footnote": "footnote",
-    "formula": "formula",
-    "code": "code",
-    "picture": "picture",
-    "table": "table",
-    "page-header": "page_header",
-    "page-footer": "page_footer",
-}
 ROLES = ("title", "author", "abstract", "reference", "page_header", "page_footer")
 VERBATIM = ("table", "formula", "code")
 COVERED = 0.5  # share of a spine line inside a region for the line to lend the region its role
@@ -43,6 +31,20 @@ def _role(page: SpinePage, region: Region, kinds: dict[int, tuple[str, int]]) ->
     return role if role in ROLES and 2 * count >= sum(roles.values()) else None
 
 
+def table_block(table: Table, engine: str) -> Block:
+    """A found table as a block of the page: its Markdown grid as the text."""
+    return Block(
+        index=0,
+        page=table.page,
+        bbox=table.bbox,
+        kind="table",
+        layout_label="table",
+        text=table.markdown,
+        source_stage="layout_tables",
+        engine=engine,
+    )
+
+
 def _other_tables(tables: list[Table], regions: list[Region], blocks: list[Block], engine: str) -> list[Block]:
     """``blocks`` with the tables another table engine found (one that is not the page reader)
     put in before the first block below each; a table the reader also read is left out."""
@@ -52,17 +54,7 @@ def _other_tables(tables: list[Table], regions: list[Region], blocks: list[Block
         if any(table.bbox.overlap_of(box) >= 0.5 for box in read):
             continue
         at = next((i for i, b in enumerate(out) if b.aligned and b.bbox.y0 > table.bbox.y0), len(out))
-        block = Block(
-            index=0,
-            page=table.page,
-            bbox=table.bbox,
-            kind="table",
-            layout_label="table",
-            text=table.markdown,
-            source_stage="layout_tables",
-            engine=engine,
-        )
-        out.insert(at, block)
+        out.insert(at, table_block(table, engine))
     return out
 
 
@@ -71,9 +63,9 @@ def read_page_blocks(
 ) -> list[Block]:
     blocks = []
     for region in sorted(regions, key=lambda r: (r.order is None, r.order or 0)):
-        kind = LABEL_KIND.get(region.label, "text")
-        role = _role(page, region, kinds) if region.aligned and kind not in VERBATIM else None
-        kind = role or kind
+        labelled = KIND_OF_LABEL.get(region.label, "text")
+        role = _role(page, region, kinds) if region.aligned and labelled not in VERBATIM else None
+        kind = role or labelled
         text, unreadable = (region.text or "", 0) if kind in VERBATIM else clean_block_text(region.text or "")
         blocks.append(
             Block(
