@@ -2,11 +2,13 @@
 
 import json
 
+import pymupdf
 import pytest
 
 from pdfpipe_assets.contracts import FusedDocument, OcrSpine, RenderManifest
 from pdfpipe_assets.engines.base import PageInput
 from pdfpipe_assets.engines.ocr_rapid import RapidOcr, RapidOcrOptions
+from pdfpipe_assets.engines.pymupdf_render import PyMuPDFRenderOptions, page_dpi
 from pdfpipe_assets.stages import (
     FUSED,
     RENDERS,
@@ -157,3 +159,39 @@ def test_a_full_text_page_is_not_ocred_for_its_images():
     assert text_in_images(page(50, 1.0)) and text_in_images(page(199, 0.1))
     assert not text_in_images(page(2000, 1.0))  # a paper page with a figure
     assert not text_in_images(page(50, 0.0))  # a title page drawn with text and rules only
+
+
+def test_render_dpi_rises_for_small_pages_and_falls_for_huge_ones():
+    options = PyMuPDFRenderOptions()
+    assert page_dpi(612, 792, options) == 150  # US Letter
+    assert page_dpi(595, 842, options) == 150  # A4 is larger
+    assert page_dpi(420, 595, options) == 208  # A5: the pixels of a Letter page
+    assert page_dpi(180, 300, options) == 449  # a pocket book
+    assert page_dpi(100, 50, options) == 600  # a stamp: at most 4 times
+    assert page_dpi(14400, 14400, options) < 150  # a pixel bomb
+    assert page_dpi(180, 300, PyMuPDFRenderOptions(min_page_area=0)) == 150
+    assert page_dpi(180, 300, PyMuPDFRenderOptions(dpi=300)) == 898  # relative to the profile's dpi
+
+
+def test_a_small_scan_is_ocred_at_the_pixels_of_a_letter_page(workspace, tmp_path):
+    # small_page_size.pdf (olmOCR-bench): a 180 x 300 pt book page, scanned at about 600 dpi.
+    # The same scan without its OCR layer (its pixels at 600 dpi): at 150 dpi its letters are
+    # 4 pixels high.
+    source = pymupdf.open(corpus("small_page_size.pdf"))
+    scan = pymupdf.open()
+    page = scan.new_page(width=source[0].rect.width, height=source[0].rect.height)
+    page.insert_image(page.rect, stream=source[0].get_pixmap(dpi=600, colorspace=pymupdf.csGRAY).tobytes("png"))
+    path = tmp_path / "small_scan.pdf"
+    scan.save(path)
+    (key,) = [entry.key for entry, _ in workspace.registry.register([path])]
+    run_source(workspace, key)
+    run_renders(workspace, key)
+    run_spine(workspace, key)
+    (render,) = workspace.read(key, RENDERS, RenderManifest).pages
+    (spine_page,) = workspace.read(key, SPINE, OcrSpine).pages
+    assert render.dpi == 449 and spine_page.source == "ocr"
+    text = " ".join(ln.text for ln in spine_page.lines)
+    # the page's opening sentence, as the olmOCR-bench test has it
+    expected = "the turnip crop has been, in many instances, ten-fold, and in few less than four or five-fold"
+    assert recall(expected, text) >= 0.9, text[:400]
+    assert _inside_page(workspace.read(key, SPINE, OcrSpine))
