@@ -165,6 +165,26 @@ def test_reading_order_reads_one_column_top_down_and_two_columns_left_first():
     assert reading_order(two_columns, 600) == [1, 2, 0]
 
 
+def test_a_narrow_block_level_with_a_full_width_one_keeps_its_place():
+    from pdfpipe_assets.fusion.reading_order import reading_order
+
+    # small_page_size.pdf (a 180 pt wide book page with an OCR layer): the layout model boxed
+    # a paragraph's first words as a heading; the paragraph's box starts a point above it.
+    # The heading's middle lay below the paragraph's top and above its middle: no band held it,
+    # and it was read after the page's footnote.
+    page = [
+        BBox.of((29, 29, 157, 129)),  # paragraph
+        BBox.of((85, 134, 101, 137)),  # 'ANALYSIS.', centred
+        BBox.of((33, 138, 94, 143)),  # 'An examination of the component'
+        BBox.of((29, 139, 157, 152)),  # 'parts of soils, and of the power of bones ...'
+        BBox.of((29, 151, 157, 256)),  # the rest
+        BBox.of((73, 258, 109, 262)),  # '* Doncaster Report, p.8.'
+    ]
+    assert reading_order(page, 180) == [0, 1, 2, 3, 4, 5]
+    # one lower down than the middle of a full-width block comes after it
+    assert reading_order([BBox.of((29, 139, 157, 152)), BBox.of((33, 147, 94, 153))], 180) == [0, 1]
+
+
 def test_numbered_sections_set_in_a_grid_read_in_number_order():
     from pdfpipe_assets.fusion.reading_order import follow_numbering, heading_number
 
@@ -193,6 +213,13 @@ def test_a_block_on_a_footer_row_is_footer_too():
     # a body line on that row with more body below it is not furniture
     body_below = [*boxes, BBox.of((72, 730, 560, 745))]
     assert furniture_row_mates(body_below, [False, False, True, True, False], 792) == set()
+    # a slide's footer line over its page number, far below the body (olmOCR-bench's
+    # ff1fc6a2..._pg1: 'NETS 2015' 58 pt under the body, 31 pt over the page number)
+    slide = [BBox.of((282, 321, 614, 419)), BBox.of((644, 477, 688, 486)), BBox.of((705, 517, 715, 530))]
+    assert furniture_row_mates(slide, [False, False, True], 540) == {1}
+    # the body's last line in the band, nearer the body than the page number, stays body
+    last_line = [BBox.of((72, 100, 560, 690)), BBox.of((72, 700, 300, 712)), BBox.of((300, 740, 312, 752))]
+    assert furniture_row_mates(last_line, [False, False, True], 792) == set()
     # nor is a block outside the bands
     assert (
         furniture_row_mates([BBox.of((72, 400, 128, 414)), BBox.of((276, 400, 330, 414))], [False, True], 792) == set()

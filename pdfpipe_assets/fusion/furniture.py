@@ -88,22 +88,28 @@ def without_running_furniture(spine: OcrSpine) -> OcrSpine:
 
 
 def furniture_row_mates(boxes: list[BBox], furniture: list[bool], height: float) -> set[int]:
-    """Blocks on the baseline of a furniture block inside the page's top or bottom band, with
-    no body block beyond them: the rest of that header or footer row (``Revision: 2.4`` left
-    of a footer's ``P/N 119-036`` and its date)."""
+    """Blocks of a header or footer that the layout model took for body: inside the page's top
+    or bottom band, with no body block beyond them, and either on the baseline of a furniture
+    block (``Revision: 2.4`` left of a footer's ``P/N 119-036`` and its date) or, in the bottom
+    band, nearer to the furniture below it than to the body above it (a slide footer's
+    ``NETS 2015`` over the page number)."""
     mates = set()
     for i, box in enumerate(boxes):
         bottom, top = box.y0 >= height * (1 - BAND), box.y1 <= height * BAND
         if furniture[i] or not (bottom or top):
             continue
+        body = [j for j in range(len(boxes)) if j != i and not furniture[j]]
+        if any(boxes[j].y0 > box.y1 if bottom else boxes[j].y1 < box.y0 for j in body):
+            continue  # body beyond it: it is body
         middle = (box.y0 + box.y1) / 2
-        if not any(furniture[j] and boxes[j].y0 <= middle <= boxes[j].y1 for j in range(len(boxes))):
-            continue
-        beyond = [
-            j
-            for j, other in enumerate(boxes)
-            if j != i and not furniture[j] and (other.y0 > box.y1 if bottom else other.y1 < box.y0)
-        ]
-        if not beyond:
+        if any(furniture[j] and boxes[j].y0 <= middle <= boxes[j].y1 for j in range(len(boxes))):
+            mates.add(i)
+        elif bottom and _nearer_the_footer(box, [boxes[j] for j in range(len(boxes)) if furniture[j]], body, boxes):
             mates.add(i)
     return mates
+
+
+def _nearer_the_footer(box: BBox, furniture: list[BBox], body: list[int], boxes: list[BBox]) -> bool:
+    below = [f.y0 - box.y1 for f in furniture if f.y0 >= box.y1]
+    above = [box.y0 - boxes[j].y1 for j in body if boxes[j].y1 <= box.y0]
+    return bool(below and above) and min(below) < min(above)

@@ -35,7 +35,9 @@ def reading_order(boxes: list[BBox], page_width: float) -> list[int]:
     order: list[int] = []
     top = float("-inf")
     for cut in [*wide, None]:
-        bottom = boxes[cut].y0 if cut is not None else float("inf")
+        # bands meet at the cuts' middles: a narrow block level with a cut's first line (a run-in
+        # heading, an OCR layer's split line) is read before the cut, one lower down after it
+        bottom = (boxes[cut].y0 + boxes[cut].y1) / 2 if cut is not None else float("inf")
         band = [i for i in narrow if top <= (boxes[i].y0 + boxes[i].y1) / 2 < bottom]
         left = sorted(
             (i for i in band if (boxes[i].x0 + boxes[i].x1) / 2 < mid), key=lambda i: (boxes[i].y0, boxes[i].x0)
