@@ -20,9 +20,10 @@ import signal
 import threading
 from typing import Any
 
-from .errors import DocumentError, EngineUnavailable
+from .errors import DocumentError, EngineUnavailable, is_gpu_out_of_memory
 
 MAX_CALLS = 200
+OUT_OF_MEMORY = ("out_of_memory", "gpu_out_of_memory")  # the worker's engines may be left broken: replace it
 
 
 def _inherited_data_bytes() -> int:
@@ -65,7 +66,10 @@ def _serve(conn, parent_end, memory_mb):
         except MemoryError:
             reply = ("document", ("out_of_memory", f"ran out of its {memory_mb} MiB memory cap"))
         except BaseException as err:  # noqa: BLE001 - reported to the parent, which re-raises
-            reply = ("error", f"{type(err).__name__}: {err}")
+            if is_gpu_out_of_memory(err):
+                reply = ("document", ("gpu_out_of_memory", f"{type(err).__name__}: {err}"))
+            else:
+                reply = ("error", f"{type(err).__name__}: {err}")
         try:
             conn.send(reply)
         except Exception as err:  # noqa: BLE001 - a result that cannot be pickled
@@ -131,7 +135,7 @@ class BudgetWorker:
                     "out_of_memory", f"{what} was killed (SIGKILL), most likely out of memory"
                 ) from None
             raise DocumentError("engine_error", f"{what} died with exit code {exitcode}") from None
-        crashed = kind in ("error", "unavailable") or (kind == "document" and value[0] == "out_of_memory")
+        crashed = kind in ("error", "unavailable") or (kind == "document" and value[0] in OUT_OF_MEMORY)
         if crashed or self.calls >= MAX_CALLS:
             self.stop()  # the next call gets a fresh worker
         if kind == "ok":

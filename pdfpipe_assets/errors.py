@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 FailureClass = Literal[
@@ -12,6 +13,7 @@ FailureClass = Literal[
     "corrupt",
     "timeout",
     "out_of_memory",
+    "gpu_out_of_memory",
     "engine_error",
     "transient",
     "missing_input",
@@ -34,6 +36,21 @@ class DocumentError(Exception):
     @property
     def retryable(self) -> bool:
         return self.failure_class in RETRYABLE
+
+
+# What CUDA libraries say when device memory runs out: torch ('CUDA out of memory. Tried to
+# allocate ...'), onnxruntime's CUDA provider ('CudaCall CUDA failure 2: out of memory',
+# 'CUBLAS_STATUS_ALLOC_FAILED'), cuDNN, and the CUDA runtime ('CUDA error: out of memory').
+_GPU_OOM = re.compile(
+    r"CUDA out of memory|CUDA failure 2: out of memory|CUDA error: out of memory|"
+    r"(CUBLAS|CUDNN)_STATUS_ALLOC_FAILED|cudaErrorMemoryAllocation",
+    re.I,
+)
+
+
+def is_gpu_out_of_memory(err: BaseException) -> bool:
+    """The accelerator ran out of memory (not the host): the same pages may fit in smaller batches."""
+    return bool(_GPU_OOM.search(str(err)))
 
 
 class EngineUnavailable(RuntimeError):

@@ -7,12 +7,17 @@ worker, not once per document.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 from .budget import run_with_budget
 from .engines.base import Engine, EngineOptions
 from .engines.registry import engine_class, make_engine
+from .errors import DocumentError, is_gpu_out_of_memory
 from .profiles import Profile
+
+log = logging.getLogger(__name__)
+BATCHED = ("recognize", "read_pages")  # a list of pages in, one result per page out: splittable
 
 
 @cache
@@ -41,13 +46,38 @@ class EngineHost:
         self, stage: str, method: str, *args, pages: int = 1, what: str = "work", options: EngineOptions | None = None
     ):
         """``engine.method(*args)`` where the engine must run, within the document's budget;
-        ``options`` picks another engine of the stage than the profile's (a fallback)."""
+        ``options`` picks another engine of the stage than the profile's (a fallback).
+
+        A batch of pages that ran the accelerator out of memory (``gpu_out_of_memory``) is
+        split in two and each half tried again, down to one page; the worker that failed has
+        been replaced by then (``budget``)."""
+        try:
+            return self._call(stage, method, args, pages, what, options)
+        except DocumentError as err:
+            batch = args[0] if args else None
+            if err.failure_class != "gpu_out_of_memory" or method not in BATCHED or not isinstance(batch, list):
+                raise
+            if len(batch) < 2:
+                raise
+            half = len(batch) // 2
+            log.warning("%s: %s on %d pages; trying again in batches of %d", stage, err.message, len(batch), half)
+            share = max(1, -(-pages // 2))
+            first = self.call(stage, method, batch[:half], *args[1:], pages=share, what=what, options=options)
+            rest = self.call(stage, method, batch[half:], *args[1:], pages=share, what=what, options=options)
+            return [*first, *rest]
+
+    def _call(self, stage: str, method: str, args: tuple, pages: int, what: str, options: EngineOptions | None):
         if options is None:
             _, isolation = self.profile.hosting(stage)
         else:
             isolation = options.isolation or engine_class(stage, options.kind).isolation
         if isolation == "none":
-            return getattr(_engine(*self._key(stage, options)), method)(*args)
+            try:
+                return getattr(_engine(*self._key(stage, options)), method)(*args)
+            except Exception as err:
+                if is_gpu_out_of_memory(err):
+                    raise DocumentError("gpu_out_of_memory", f"{type(err).__name__}: {err}") from err
+                raise
         budget = self.profile.budget
         return run_with_budget(
             _call,
