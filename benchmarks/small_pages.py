@@ -32,6 +32,17 @@ def word_recall(reference: str, text: str) -> float:
     return sum(min(n, got[w]) for w, n in want.items()) / max(1, sum(want.values()))
 
 
+def scan_without_layer(pdf: Path):
+    """A one-page PDF of ``pdf``'s first page as pixels only (600 dpi, grey): no text layer."""
+    import pymupdf
+
+    source = pymupdf.open(pdf)
+    scan = pymupdf.open()
+    page = scan.new_page(width=source[0].rect.width, height=source[0].rect.height)
+    page.insert_image(page.rect, stream=source[0].get_pixmap(dpi=600, colorspace=pymupdf.csGRAY).tobytes("png"))
+    return scan
+
+
 def main() -> None:
     import pymupdf
 
@@ -40,9 +51,7 @@ def main() -> None:
     corpus = Path(parser.parse_args().corpus)
     reference = (corpus / f"{STEM}.olmocr-pipeline.md").read_text()
     source = pymupdf.open(corpus / f"{STEM}.pdf")
-    scan = pymupdf.open()
-    page = scan.new_page(width=source[0].rect.width, height=source[0].rect.height)
-    page.insert_image(page.rect, stream=source[0].get_pixmap(dpi=600, colorspace=pymupdf.csGRAY).tobytes("png"))
+    page = scan_without_layer(corpus / f"{STEM}.pdf")[0]
     print(f"{STEM}: {page.rect.width:.0f} x {page.rect.height:.0f} pt")
     print(f"its OCR layer: word recall {word_recall(reference, source[0].get_text()):.3f}")
     chosen = page_dpi(page.rect.width, page.rect.height, PyMuPDFRenderOptions())

@@ -58,7 +58,7 @@ class EngineHost:
             if err.failure_class != "gpu_out_of_memory" or method not in BATCHED or not isinstance(batch, list):
                 raise
             if len(batch) < 2:
-                raise
+                raise  # one page that does not fit: the document fails with the class
             half = len(batch) // 2
             log.warning("%s: %s on %d pages; trying again in batches of %d", stage, err.message, len(batch), half)
             share = max(1, -(-pages // 2))

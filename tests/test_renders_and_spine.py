@@ -2,9 +2,9 @@
 
 import json
 
-import pymupdf
 import pytest
 
+from benchmarks.small_pages import scan_without_layer
 from pdfpipe_assets.contracts import FusedDocument, OcrSpine, RenderManifest
 from pdfpipe_assets.engines.base import PageInput
 from pdfpipe_assets.engines.ocr_rapid import RapidOcr, RapidOcrOptions
@@ -177,12 +177,8 @@ def test_a_small_scan_is_ocred_at_the_pixels_of_a_letter_page(workspace, tmp_pat
     # small_page_size.pdf (olmOCR-bench): a 180 x 300 pt book page, scanned at about 600 dpi.
     # The same scan without its OCR layer (its pixels at 600 dpi): at 150 dpi its letters are
     # 4 pixels high.
-    source = pymupdf.open(corpus("small_page_size.pdf"))
-    scan = pymupdf.open()
-    page = scan.new_page(width=source[0].rect.width, height=source[0].rect.height)
-    page.insert_image(page.rect, stream=source[0].get_pixmap(dpi=600, colorspace=pymupdf.csGRAY).tobytes("png"))
     path = tmp_path / "small_scan.pdf"
-    scan.save(path)
+    scan_without_layer(corpus("small_page_size.pdf")).save(path)
     (key,) = [entry.key for entry, _ in workspace.registry.register([path])]
     run_source(workspace, key)
     run_renders(workspace, key)
