@@ -9,6 +9,15 @@ allenai/olmocr's ``bench/tests.py``:
   ``after``;
 - ``table``: some cell whose ratio to ``cell`` is at least ``max(0.5, 1 - max_diffs/len)`` has
   the given ``up``/``down``/``left``/``right`` neighbours and ``top_heading``/``left_heading``;
+- ``baseline``: the page has some letters or digits (or, with ``max_length``, at most that
+  many: a blank page), does not end in one n-gram (n <= 5) repeated more than ``max_repeats``
+  (30) times, and holds no CJK or emoji characters unless ``check_disallowed_characters`` is
+  false.  olmOCR's runner adds one such test to page 1 of every PDF that has none; here only
+  the tests in the file are run, so that the counts stay those of the file;
+- ``format``: the text is among the page's Markdown or HTML headings, bold or italic spans;
+- ``footnote``: the marker appears as ``[^m]``, ``<sup>m</sup>`` or superscript digits, with
+  ``appears_before_marker`` ending the 200 characters before one of them and
+  ``appears_after_marker`` starting the 200 after;
 - ``math``: the LaTeX must appear between ``$``/``\\(``/``\\[`` delimiters.  olmOCR compares
   KaTeX renderings, which needs a browser; here the comparison is exact after removing spaces,
   so this is stricter than the original.  The CPU engines emit no LaTeX; a page VLM does.
@@ -134,6 +143,103 @@ def _math(test: dict, content: str) -> bool:
     return any(re.sub(r"\s+", "", "".join(groups)) == want for groups in found)
 
 
+_DISALLOWED = re.compile(
+    "[\u4e00-\u9fff\u3040-\u309f\u30a0-\u30ff\U0001f600-\U0001f64f\U0001f300-\U0001f5ff"
+    "\U0001f680-\U0001f6ff\U0001f1e0-\U0001f1ff]"
+)
+
+
+def _alnum(text: str) -> int:
+    return sum(c.isalnum() for c in text)
+
+
+def _tail_repeats(text: str, size: int) -> int:
+    """How many times the last ``size`` characters repeat back to back at the text's end."""
+    target, count, pos = text[-size:], 0, len(text) - size
+    while pos >= 0 and text[pos : pos + size] == target:
+        count, pos = count + 1, pos - size
+    return count
+
+
+def _baseline(test: dict, content: str) -> bool:
+    if test.get("max_length") is not None:
+        if test.get("max_length_skips_image_alt_tags"):
+            content = re.sub(r"!\[.*?\]\(.*?\)", "", content)
+        return _alnum(content) <= test["max_length"]
+    if not _alnum(content):
+        return False
+    text = re.sub(r"\s+", " ", content)
+    limit = test.get("max_repeats", 30)
+    if any(_tail_repeats(text, n) > limit for n in range(1, 6) if len(text) >= n):
+        return False
+    return not (test.get("check_disallowed_characters", True) and _DISALLOWED.search(content))
+
+
+_FORMATS = {
+    "heading": [(r"^#{1,6}\s+(.+?)$", re.M), (r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.I | re.S)],
+    "bold": [
+        (r"\*\*(.*?)\*\*", re.S),
+        (r"__(.*?)__", re.S),
+        (r"<b[^>]*>(.*?)</b>", re.I | re.S),
+        (r"<strong[^>]*>(.*?)</strong>", re.I | re.S),
+    ],
+    "italic": [
+        (r"(?<!\*)\*(?!\*)(.*?)(?<!\*)\*(?!\*)", re.S),
+        (r"(?<!_)_(?!_)(.*?)(?<!_)_(?!_)", re.S),
+        (r"<i[^>]*>(.*?)</i>", re.I | re.S),
+        (r"<em[^>]*>(.*?)</em>", re.I | re.S),
+    ],
+}
+
+
+def _format(test: dict, content: str) -> bool:
+    spans = [normalize(m) for pattern, flags in _FORMATS[test["format"]] for m in re.findall(pattern, content, flags)]
+    want = normalize(test["text"])
+    if not test.get("case_sensitive", True):
+        want, spans = want.lower(), [s.lower() for s in spans]
+    threshold = 1 - test.get("max_diffs", 0) / max(1, len(want))
+    return any(fuzz.partial_ratio(want, span) / 100 >= threshold for span in spans)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _markers(marker: str, content: str) -> list[tuple[int, int]]:
+    """(start, end) of each appearance of a footnote marker."""
+    patterns = [rf"\[\^{re.escape(marker)}\](?!:)", rf"(?i)<sup[^>]*>{re.escape(marker)}</sup>"]
+    if marker.isdigit():
+        patterns.append(re.escape(marker.translate(_SUPERSCRIPT)))
+    return [m.span() for pattern in patterns for m in re.finditer(pattern, content)]
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in normalize(text) if c.isalnum()).lower()
+
+
+def _beside(content: str, at: tuple[int, int], before: bool, length: int) -> str:
+    """The letters and digits of the 200 characters before (or after) a marker, the nearest
+    ``2 * length`` of them."""
+    start, end = at
+    text = _letters(content[max(0, start - 200) : start] if before else content[end : end + 200])
+    span = min(len(text), 2 * length)
+    return text[len(text) - span :] if before else text[:span]
+
+
+def _footnote(test: dict, content: str) -> bool:
+    found = _markers(test["marker"], content)
+    if not found:
+        return False
+    for key, before in (("appears_before_marker", True), ("appears_after_marker", False)):
+        if not test.get(key):
+            continue
+        want = _letters(test[key])
+        threshold = 1 - test.get("max_diffs", 0) / max(1, len(normalize(test[key])))
+        texts = [_beside(content, at, before, len(want)) for at in found]
+        if not any(text and fuzz.partial_ratio(want, text) / 100 >= threshold for text in texts):
+            return False
+    return True
+
+
 def run_test(test: dict, doc: FusedDocument) -> bool:
     page = int(test.get("page", 1))
     return run_test_on(test, page_markdown(doc, page), doc.tables)
@@ -151,6 +257,12 @@ def run_test_on(test: dict, content: str, tables: list[Table]) -> bool:
         return _table(test, tables, page)
     if kind == "math":
         return _math(test, content)
+    if kind == "baseline":
+        return _baseline(test, content)
+    if kind == "format":
+        return _format(test, content)
+    if kind == "footnote":
+        return _footnote(test, content)
     raise ValueError(f"olmOCR-bench test {test.get('id')}: unknown type {kind!r}")
 
 
