@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from pdfpipe_assets.budget import stop_workers
 from pdfpipe_assets.contracts import BBox, Line, Word
 from pdfpipe_assets.engines.base import OcrPage, PageInput
 from pdfpipe_assets.engines.ocr_rapid import RapidOcr
@@ -35,6 +36,15 @@ def test_what_cuda_libraries_say_is_a_gpu_out_of_memory(message):
 @pytest.mark.parametrize("message", NOT_GPU)
 def test_other_errors_are_not(message):
     assert not is_gpu_out_of_memory(RuntimeError(message))
+
+
+@pytest.fixture(autouse=True)
+def fresh_workers():
+    """Budget workers forked before a test's monkeypatch run the real engine: fork new ones,
+    and leave none with the stand-in behind."""
+    stop_workers()
+    yield
+    stop_workers()
 
 
 def fits_two_pages(self, pages):
