@@ -20,7 +20,7 @@ import signal
 import threading
 from typing import Any
 
-from .errors import DocumentError, EngineUnavailable, is_gpu_out_of_memory
+from .errors import DocumentError, EngineUnavailable, as_gpu_out_of_memory
 
 MAX_CALLS = 200
 OUT_OF_MEMORY = ("out_of_memory", "gpu_out_of_memory")  # the worker's engines may be left broken: replace it
@@ -66,10 +66,8 @@ def _serve(conn, parent_end, memory_mb):
         except MemoryError:
             reply = ("document", ("out_of_memory", f"ran out of its {memory_mb} MiB memory cap"))
         except BaseException as err:  # noqa: BLE001 - reported to the parent, which re-raises
-            if is_gpu_out_of_memory(err):
-                reply = ("document", ("gpu_out_of_memory", f"{type(err).__name__}: {err}"))
-            else:
-                reply = ("error", f"{type(err).__name__}: {err}")
+            gpu = as_gpu_out_of_memory(err)
+            reply = ("document", (gpu.failure_class, gpu.message)) if gpu else ("error", f"{type(err).__name__}: {err}")
         try:
             conn.send(reply)
         except Exception as err:  # noqa: BLE001 - a result that cannot be pickled

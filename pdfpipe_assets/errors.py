@@ -53,5 +53,12 @@ def is_gpu_out_of_memory(err: BaseException) -> bool:
     return bool(_GPU_OOM.search(str(err)))
 
 
+def as_gpu_out_of_memory(err: BaseException) -> DocumentError | None:
+    """``err`` as a ``gpu_out_of_memory`` document failure, or None when it is something else."""
+    if not is_gpu_out_of_memory(err):
+        return None
+    return DocumentError("gpu_out_of_memory", f"{type(err).__name__}: {err}")
+
+
 class EngineUnavailable(RuntimeError):
     """An engine selected by configuration is not installed or has no model data."""

@@ -13,7 +13,7 @@ from functools import cache
 from .budget import run_with_budget
 from .engines.base import Engine, EngineOptions
 from .engines.registry import engine_class, make_engine
-from .errors import DocumentError, is_gpu_out_of_memory
+from .errors import DocumentError, as_gpu_out_of_memory
 from .profiles import Profile
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,8 @@ class EngineHost:
         try:
             return self._call(stage, method, args, pages, what, options)
         except DocumentError as err:
-            batch = args[0] if args else None
-            if err.failure_class != "gpu_out_of_memory" or method not in BATCHED or not isinstance(batch, list):
-                raise
-            if len(batch) < 2:
+            batch = args[0] if args and isinstance(args[0], list) else []
+            if err.failure_class != "gpu_out_of_memory" or method not in BATCHED or len(batch) < 2:
                 raise  # one page that does not fit: the document fails with the class
             half = len(batch) // 2
             log.warning("%s: %s on %d pages; trying again in batches of %d", stage, err.message, len(batch), half)
@@ -75,8 +73,9 @@ class EngineHost:
             try:
                 return getattr(_engine(*self._key(stage, options)), method)(*args)
             except Exception as err:
-                if is_gpu_out_of_memory(err):
-                    raise DocumentError("gpu_out_of_memory", f"{type(err).__name__}: {err}") from err
+                gpu = as_gpu_out_of_memory(err)
+                if gpu:
+                    raise gpu from err
                 raise
         budget = self.profile.budget
         return run_with_budget(

@@ -308,8 +308,11 @@ def run_report(instance: dg.DagsterInstance, settings: Settings, expected: int) 
     active = active_runs(instance)
     records = instance.get_run_records()
     starts = [r.start_time for r in records if r.start_time]
-    ends = [r.end_time for r in records if r.end_time and r.dagster_run.job_name != update_catalog_job.name]
-    catalog_ends = [r.end_time for r in records if r.end_time and r.dagster_run.job_name == update_catalog_job.name]
+    ends: list[float] = []
+    catalog_ends: list[float] = []
+    for r in records:
+        if r.end_time:
+            (catalog_ends if r.dagster_run.job_name == update_catalog_job.name else ends).append(r.end_time)
     pages = (
         sum(read_model(settings.stage_dir(k, SOURCE) / STAGE_FILES[SOURCE], SourceInfo).page_count for k in done)
         if len(done) + len(failed) >= expected and not active

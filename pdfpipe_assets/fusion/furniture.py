@@ -98,18 +98,17 @@ def furniture_row_mates(boxes: list[BBox], furniture: list[bool], height: float)
         bottom, top = box.y0 >= height * (1 - BAND), box.y1 <= height * BAND
         if furniture[i] or not (bottom or top):
             continue
-        body = [j for j in range(len(boxes)) if j != i and not furniture[j]]
-        if any(boxes[j].y0 > box.y1 if bottom else boxes[j].y1 < box.y0 for j in body):
+        body = [b for j, b in enumerate(boxes) if j != i and not furniture[j]]
+        if any(b.y0 > box.y1 if bottom else b.y1 < box.y0 for b in body):
             continue  # body beyond it: it is body
+        marked = [b for j, b in enumerate(boxes) if furniture[j]]
         middle = (box.y0 + box.y1) / 2
-        if any(furniture[j] and boxes[j].y0 <= middle <= boxes[j].y1 for j in range(len(boxes))):
-            mates.add(i)
-        elif bottom and _nearer_the_footer(box, [boxes[j] for j in range(len(boxes)) if furniture[j]], body, boxes):
+        if any(b.y0 <= middle <= b.y1 for b in marked) or (bottom and _nearer_the_footer(box, marked, body)):
             mates.add(i)
     return mates
 
 
-def _nearer_the_footer(box: BBox, furniture: list[BBox], body: list[int], boxes: list[BBox]) -> bool:
+def _nearer_the_footer(box: BBox, furniture: list[BBox], body: list[BBox]) -> bool:
     below = [f.y0 - box.y1 for f in furniture if f.y0 >= box.y1]
-    above = [box.y0 - boxes[j].y1 for j in body if boxes[j].y1 <= box.y0]
+    above = [box.y0 - b.y1 for b in body if b.y1 <= box.y0]
     return bool(below and above) and min(below) < min(above)
