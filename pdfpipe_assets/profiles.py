@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
@@ -125,6 +125,12 @@ class Profile(BaseModel):
     batch_size: int = Field(8, description="documents per run, at most")
     budget: Budget = Budget()
     chunk_chars: int = Field(1500, description="search chunks are at most this many characters")
+    ocr_layers: Literal["vote", "trust"] = Field(
+        "vote",
+        description="a scan's invisible OCR layer: 'vote' also reads the page with the ocr and image_text "
+        "engines and takes a word both read alike over the layer's (fusion/ocr_layer.py); 'trust' keeps "
+        "the layer as it is, with no OCR",
+    )
     artifact_root: str | None = Field(
         None,
         description="where documents' files and source PDFs live (a shared mount on a cluster); default: the data dir",

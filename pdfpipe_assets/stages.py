@@ -131,46 +131,29 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     text_pages = ws.host.call(
         "text_layer", "read", Path(source.path), pages=source.page_count, what="reading the text layer"
     )
-    choices = [spine_rules.needs_ocr(lines) for lines in text_pages]
-    imaged = {
-        n
-        for n, (needed, _) in enumerate(choices, start=1)
-        if not needed and spine_rules.text_in_images(source.pages[n - 1])
-    }
-    to_ocr = [n for n, (needed, _) in enumerate(choices, start=1) if needed or n in imaged]
+    ocr_info, image_info = ws.host.engine("ocr").info, ws.host.engine("image_text").info
+    vote = ws.profile.ocr_layers == "vote" and ocr_info.label != image_info.label  # two engines, two votes
+    plan = spine_rules.plan(source, text_pages, vote)
     t = time.perf_counter()
-    ocr_info = ws.host.engine("ocr").info
-    if to_ocr:
-        folder = ws.settings.stage_dir(key, RENDERS)
-        batch_all = [
+    readings: dict[tuple[str, int], spine_rules.Reading] = {}
+    folder = ws.settings.stage_dir(key, RENDERS)
+    for stage, numbers in plan.reads().items():
+        if not numbers:
+            continue
+        batch = [
             PageInput(Path(source.path), n, folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi)
-            for n in to_ocr
+            for n in numbers
         ]
-        ocr_results: dict[int, OcrPage] = {}
-        for stage, numbers in (("ocr", [n for n in to_ocr if n not in imaged]), ("image_text", sorted(imaged))):
-            batch = [b for b in batch_all if b.number in numbers]
-            if not batch:
-                continue
-            recognized = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR")
-            if len(recognized) != len(batch):
-                raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
-            ocr_results |= dict(zip(numbers, recognized, strict=True))
+        recognized: list[OcrPage] = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR")
+        if len(recognized) != len(batch):
+            raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
+        readings |= {(stage, n): (r.lines, r.orientation) for n, r in zip(numbers, recognized, strict=True)}
     ocr_seconds = time.perf_counter() - t
-    pages = []
-    for number, (lines, (needed, why)) in enumerate(zip(text_pages, choices), start=1):
-        if needed:
-            result = ocr_results[number]
-            pages.append(spine_rules.ocr_page(source, number, result.lines, why, result.orientation))
-        elif number in imaged:
-            result = ocr_results[number]
-            page = spine_rules.text_page(source, number, lines, why)
-            pages.append(spine_rules.with_image_text(page, result.lines, result.orientation))
-        else:
-            pages.append(spine_rules.text_page(source, number, lines, why))
+    pages = [spine_rules.spine_page(source, n, lines, plan, readings) for n, lines in enumerate(text_pages, start=1)]
     spine = OcrSpine(
         text_engine=ws.host.engine("text_layer").info.label,
         ocr_engine=ocr_info.label,
-        image_text_engine=ws.host.engine("image_text").info.label if imaged else None,
+        image_text_engine=image_info.label if plan.reads()["image_text"] else None,
         pages=pages,
     )
     problems = page_geometry_problems(source, renders, spine)
@@ -178,7 +161,7 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
         raise DocumentError("engine_error", "stages disagree on page geometry: " + "; ".join(problems))
     seconds = _write_stage(ws, key, SPINE, spine, started, ws.engine_info(SPINE))
     ocr_pages = sum(p.source != "text_layer" for p in pages)
-    image_text = sum(ln.source != "text_layer" for n in imaged for ln in pages[n - 1].lines)
+    image_text = sum(ln.source != "text_layer" for n in plan.imaged for ln in pages[n - 1].lines)
     return StageResult(
         {
             "pages": len(pages),

@@ -38,7 +38,7 @@ STAGE_FILES = {
 }
 VECTORS = "vectors.npy"  # beside chunks.json: one float32 row per chunk
 PREVIEW_CHARS = 1500  # of the first page's Markdown, in the fused document's metadata
-STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "3", LAYOUT: "3", SCHOLARLY: "4", FUSED: "5", EMBEDDINGS: "1"}
+STAGE_VERSIONS = {SOURCE: "1", RENDERS: "1", SPINE: "4", LAYOUT: "3", SCHOLARLY: "4", FUSED: "5", EMBEDDINGS: "1"}
 RECORD = "_stage.json"
 FUSION = EngineInfo("pdfpipe-fusion", STAGE_VERSIONS[FUSED])
 
@@ -104,6 +104,8 @@ class Workspace:
         ]
         if stage == EMBEDDINGS:  # the chunk size shapes the chunks, so it shapes the vectors
             engines.append(f"chunks{self.profile.chunk_chars}")
+        if stage == SPINE:  # whether OCR layers are put to the vote shapes the text
+            engines.append(f"layers-{self.profile.ocr_layers}")
         return ":".join([STAGE_VERSIONS[stage], *engines]) if engines else f"{STAGE_VERSIONS[stage]}:{FUSION.label}"
 
     def path(self, key: str, stage: str) -> Path:

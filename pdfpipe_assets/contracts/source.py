@@ -25,6 +25,9 @@ class SourcePage(BaseModel):
     text_chars: int = Field(description="non-whitespace characters in the text layer")
     bad_chars: int = Field(0, description="of those, U+FFFD, control, private-use or unassigned characters")
     image_share: float = Field(0.0, description="share of the page drawn with images (their areas summed, at most 1)")
+    hidden_chars: int = Field(
+        0, description="of the text layer's characters, those drawn invisibly (render mode 3 or transparent)"
+    )
 
 
 class SourceInfo(BaseModel):

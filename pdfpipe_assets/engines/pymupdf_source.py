@@ -32,14 +32,18 @@ class PyMuPDFSource(Engine[PyMuPDFSourceOptions]):
     Options = PyMuPDFSourceOptions
     requires = ("pymupdf",)
     distribution = "pymupdf"
+    adapter_version = "2"  # 2: hidden_chars
 
     def inspect(self, path: Path, key: str, sha256: str) -> SourceInfo:
+        import pymupdf
+
         doc = open_pdf(path)
         try:
             warnings = repair_warnings() if doc.is_repaired else []
             pages = []
             for page in doc:
-                n, bad = char_counts(page.get_text())
+                text = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
+                n, bad = char_counts(text.extractText())
                 pages.append(
                     SourcePage(
                         number=page.number + 1,
@@ -50,6 +54,7 @@ class PyMuPDFSource(Engine[PyMuPDFSourceOptions]):
                         text_chars=n,
                         bad_chars=bad,
                         image_share=image_share(page),
+                        hidden_chars=hidden_chars(text),
                     )
                 )
             meta = {k: str(v) for k, v in (doc.metadata or {}).items() if v}
@@ -84,3 +89,15 @@ def image_share(page) -> float:
         box = page.rect & info["bbox"]  # PyMuPDF's Rect intersection: the part on the page
         covered += 0.0 if box.is_empty else box.width * box.height
     return round(min(1.0, covered / area), 3)
+
+
+def hidden_chars(textpage) -> int:
+    """Non-space characters drawn invisibly (render mode 3, or fully transparent): the mark of
+    an OCR layer laid over a scan."""
+    return sum(
+        len("".join(span["text"].split()))
+        for block in textpage.extractDICT()["blocks"]
+        for line in block.get("lines", ())
+        for span in line["spans"]
+        if span["alpha"] == 0
+    )

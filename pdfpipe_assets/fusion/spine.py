@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from ..contracts import Line, SourceInfo, SourcePage, SpinePage
 from .clean_text import accent_side, clean_line_text
+from .ocr_layer import checked_layer, is_ocr_layer
 from .text_quality import usable_text
+
+Reading = tuple[list[Line], int]  # an OCR engine's lines for a page, and the orientation it read it in
 
 SPARSE_CHARS = 200  # fewer characters than a short paragraph: a cover, a slide, a poster
 IMAGE_SHARE = 0.1  # ... with images over a tenth of the page or more
@@ -22,12 +28,19 @@ def text_in_images(page: SourcePage) -> bool:
     return page.text_chars < SPARSE_CHARS and page.image_share >= IMAGE_SHARE
 
 
+def covered(line: Line, by: list[Line]) -> float:
+    """The share of ``line``'s box that the ``by`` lines cover, all of them together: an OCR line
+    over a row of handwritten words is covered by the words, though by none alone."""
+    area = line.bbox.area
+    return min(1.0, sum(line.bbox.intersection(t.bbox) for t in by) / area) if area > 0 else 1.0
+
+
 def with_image_text(page: SpinePage, ocr_lines: list[Line], orientation: int) -> SpinePage:
     """The text-layer page plus the OCR lines that no text-layer line covers (upright OCR
     only: a sideways reading of a few words is not to be trusted over the layer's geometry)."""
     if orientation:
         return page.model_copy(update={"reason": f"{page.reason}; OCR of its images read it sideways: not used"})
-    new = [o for o in ocr_lines if not any(o.bbox.overlap_of(t.bbox) >= OVERLAP for t in page.lines)]
+    new = [o for o in ocr_lines if covered(o, page.lines) < OVERLAP]
     base = max((ln.block for ln in page.lines), default=-1) + 1
     new = [ln.model_copy(update={"block": base + ln.block}) for ln in new]
     reason = f"{page.reason}; sparse text over images: OCR added {len(new)} lines"
@@ -71,3 +84,50 @@ def ocr_page(source: SourceInfo, number: int, lines: list[Line], why: str, orien
         ocr_orientation=orientation,
         lines=lines,
     )
+
+
+@dataclass
+class SpinePlan:
+    """What each page is read from: its text layer, OCR, or both."""
+
+    why: list[str]  # per page, what the text layer's quality check found
+    ocr: set[int]  # pages read by OCR instead of their text layer
+    imaged: set[int]  # text-layer pages whose images are OCR'd as well (``text_in_images``)
+    layered: set[int]  # OCR-layer pages checked by two engines (``ocr_layer``)
+
+    def reads(self) -> dict[str, list[int]]:
+        """The pages each OCR stage reads."""
+        return {"ocr": sorted(self.ocr | self.layered), "image_text": sorted(self.imaged | self.layered)}
+
+
+def plan(source: SourceInfo, text_pages: list[list[Line]], vote: bool) -> SpinePlan:
+    """Which pages need OCR, which images carry text, and which OCR layers are put to the vote."""
+    choices = [needs_ocr(lines) for lines in text_pages]
+    layer_pages = [(page, needed) for page, (needed, _) in zip(source.pages, choices, strict=True)]
+    return SpinePlan(
+        why=[why for _, why in choices],
+        ocr={p.number for p, needed in layer_pages if needed},
+        imaged={p.number for p, needed in layer_pages if not needed and text_in_images(p)},
+        layered={
+            p.number
+            for p, needed in layer_pages
+            if vote and not needed and is_ocr_layer(p.text_chars, p.hidden_chars, p.image_share)
+        },
+    )
+
+
+def spine_page(
+    source: SourceInfo, number: int, lines: list[Line], plan: SpinePlan, readings: Mapping[tuple[str, int], Reading]
+) -> SpinePage:
+    """One page of the spine, from its text layer and the OCR ``plan`` asked for."""
+    why = plan.why[number - 1]
+    if number in plan.ocr:
+        ocr_lines, orientation = readings["ocr", number]
+        return ocr_page(source, number, ocr_lines, why, orientation)
+    page = text_page(source, number, lines, why)
+    if number in plan.layered:
+        upright = [read for read, turned in (readings[s, number] for s in ("ocr", "image_text")) if not turned]
+        page = checked_layer(page, upright)
+    if number in plan.imaged:
+        page = with_image_text(page, *readings["image_text", number])
+    return page
