@@ -30,7 +30,6 @@ from .engines.base import (
     EmbeddingEngine,
     EngineInfo,
     LayoutTableEngine,
-    OcrPage,
     PageInput,
     PageReadingEngine,
     ScholarlyOutput,
@@ -50,6 +49,7 @@ from .fusion.table_structure import normalize_table
 from .fusion.text_quality import usable_counts
 from .hosting import EngineHost
 from .profiles import Profile
+from .spine_reads import read_pages, read_parts
 from .storage import read_model, staged_dir, write_bytes, write_model
 from .workspace import (  # noqa: F401 - the stage names and the workspace are this module's API too
     ASSET_STAGES,
@@ -136,24 +136,16 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     plan = spine_rules.plan(source, text_pages, vote)
     t = time.perf_counter()
     readings: dict[tuple[str, int], spine_rules.Reading] = {}
-    folder = ws.settings.stage_dir(key, RENDERS)
     for stage, numbers in plan.reads().items():
-        if not numbers:
-            continue
-        batch = [
-            PageInput(Path(source.path), n, folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi)
-            for n in numbers
-        ]
-        recognized: list[OcrPage] = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR")
-        if len(recognized) != len(batch):
-            raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
-        readings |= {(stage, n): (r.lines, r.orientation) for n, r in zip(numbers, recognized, strict=True)}
+        readings |= {(stage, n): r for n, r in read_pages(ws, key, source, stage, numbers).items()}
+    parts = spine_rules.disputed_lines(source, text_pages, plan, readings)
+    readings |= {("image_text", n): r for n, r in read_parts(ws, key, source, "image_text", parts).items()}
     ocr_seconds = time.perf_counter() - t
     pages = [spine_rules.spine_page(source, n, lines, plan, readings) for n, lines in enumerate(text_pages, start=1)]
     spine = OcrSpine(
         text_engine=ws.host.engine("text_layer").info.label,
         ocr_engine=ocr_info.label,
-        image_text_engine=image_info.label if plan.reads()["image_text"] else None,
+        image_text_engine=image_info.label if plan.reads()["image_text"] or any(parts.values()) else None,
         pages=pages,
     )
     problems = page_geometry_problems(source, renders, spine)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from ..contracts import Line, SpinePage, Word
+from ..contracts import BBox, Line, SpinePage, Word
 from .word_pieces import pieces
 
 HIDDEN_SHARE = 0.5  # at least this share of the layer's characters is drawn invisibly ...
@@ -77,12 +77,24 @@ def checked_line(line: Line, readings: list[list[Word]], read_anywhere: set[str]
     return line.model_copy(update={"text": " ".join(w.text for w in words), "words": words}), changed
 
 
+def _words_read(readings: list[list[Word]]) -> set[str]:
+    return {core(w.text).lower() for reading in readings for w in reading}
+
+
+def disputed(page: SpinePage, reading: list[Line]) -> list[BBox]:
+    """The boxes of the layer's lines where one engine's reading would outvote a word if a
+    second engine agreed: the only lines a second engine need read."""
+    words = [[w for line in reading for w in line.words]]
+    read_anywhere = _words_read(words)
+    return [line.bbox for line in page.lines if checked_line(line, words, read_anywhere)[1]]
+
+
 def checked_layer(page: SpinePage, readings: list[list[Line]]) -> SpinePage:
     """The OCR-layer page with the words that two engines outvote replaced (``checked_line``)."""
     if len(readings) < 2:
         return page.model_copy(update={"reason": f"{page.reason}; OCR layer kept as it is: one upright reading"})
     words = [[w for line in reading for w in line.words] for reading in readings]
-    read_anywhere = {core(w.text).lower() for reading in words for w in reading}
+    read_anywhere = _words_read(words)
     lines, changed = [], 0
     for line in page.lines:
         new, n = checked_line(line, words, read_anywhere)

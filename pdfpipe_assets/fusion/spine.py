@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..contracts import Line, SourceInfo, SourcePage, SpinePage
+from ..contracts import BBox, Line, SourceInfo, SourcePage, SpinePage
 from .clean_text import accent_side, clean_line_text
-from .ocr_layer import checked_layer, is_ocr_layer
+from .ocr_layer import checked_layer, disputed, is_ocr_layer
 from .text_quality import usable_text
 
 Reading = tuple[list[Line], int]  # an OCR engine's lines for a page, and the orientation it read it in
@@ -96,8 +96,9 @@ class SpinePlan:
     layered: set[int]  # OCR-layer pages checked by two engines (``ocr_layer``)
 
     def reads(self) -> dict[str, list[int]]:
-        """The pages each OCR stage reads."""
-        return {"ocr": sorted(self.ocr | self.layered), "image_text": sorted(self.imaged | self.layered)}
+        """The pages each OCR stage reads whole. An OCR layer's second reading is of the lines
+        the first left in dispute (``disputed_lines``), unless its images are read anyway."""
+        return {"ocr": sorted(self.ocr | self.layered), "image_text": sorted(self.imaged)}
 
 
 def plan(source: SourceInfo, text_pages: list[list[Line]], vote: bool) -> SpinePlan:
@@ -116,6 +117,19 @@ def plan(source: SourceInfo, text_pages: list[list[Line]], vote: bool) -> SpineP
     )
 
 
+def disputed_lines(
+    source: SourceInfo, text_pages: list[list[Line]], plan: SpinePlan, readings: Mapping[tuple[str, int], Reading]
+) -> dict[int, list[BBox]]:
+    """Per OCR-layer page that the image_text engine does not read whole, the boxes of the lines
+    where the ocr engine's upright reading disputes a word of the layer."""
+    found = {}
+    for number in sorted(plan.layered - plan.imaged):
+        lines, turned = readings["ocr", number]
+        if not turned:
+            found[number] = disputed(text_page(source, number, text_pages[number - 1], ""), lines)
+    return found
+
+
 def spine_page(
     source: SourceInfo, number: int, lines: list[Line], plan: SpinePlan, readings: Mapping[tuple[str, int], Reading]
 ) -> SpinePage:
@@ -126,7 +140,8 @@ def spine_page(
         return ocr_page(source, number, ocr_lines, why, orientation)
     page = text_page(source, number, lines, why)
     if number in plan.layered:
-        upright = [read for read, turned in (readings[s, number] for s in ("ocr", "image_text")) if not turned]
+        both = [readings[s, number] for s in ("ocr", "image_text") if (s, number) in readings]
+        upright = [read for read, turned in both if not turned]
         page = checked_layer(page, upright)
     if number in plan.imaged:
         page = with_image_text(page, *readings["image_text", number])

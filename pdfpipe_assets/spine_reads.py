@@ -1,0 +1,106 @@
+"""The spine stage's OCR calls: whole pages, or parts of a page (the lines an OCR layer's vote
+is still open on), each through the engine host like every engine call."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .contracts import BBox, RenderManifest, SourceInfo, Word
+from .contracts.geometry import union_all
+from .engines.base import OcrPage, PageInput
+from .engines.images import stack_crops
+from .errors import DocumentError
+from .fusion.spine import Reading
+from .workspace import RENDERS, Workspace
+
+PAD = 0.5  # a part is its line's box and this many line heights around it
+
+
+def read_pages(ws: Workspace, key: str, source: SourceInfo, stage: str, numbers: list[int]) -> dict[int, Reading]:
+    """The ``stage`` engine's reading of each of the pages ``numbers``."""
+    if not numbers:
+        return {}
+    renders = ws.read(key, RENDERS, RenderManifest)
+    folder = ws.settings.stage_dir(key, RENDERS)
+    batch = [
+        PageInput(Path(source.path), n, folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi) for n in numbers
+    ]
+    recognized: list[OcrPage] = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR")
+    if len(recognized) != len(batch):
+        raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
+    return {n: (r.lines, r.orientation) for n, r in zip(numbers, recognized, strict=True)}
+
+
+def _pixels(box: BBox, scale: float) -> tuple[int, int, int, int]:
+    pad = PAD * box.height
+    return (
+        int(max(0.0, box.x0 - pad) * scale),
+        int(max(0.0, box.y0 - pad) * scale),
+        int((box.x1 + pad) * scale) + 1,
+        int((box.y1 + pad) * scale) + 1,
+    )
+
+
+def _merged(crops: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Crops that overlap made one, so that no word is read twice."""
+    merged: list[tuple[int, int, int, int]] = []
+    for box in sorted(crops, key=lambda b: b[1]):
+        for i, m in enumerate(merged):
+            if box[0] < m[2] and m[0] < box[2] and box[1] < m[3] and m[1] < box[3]:
+                merged[i] = (min(m[0], box[0]), min(m[1], box[1]), max(m[2], box[2]), max(m[3], box[3]))
+                break
+        else:
+            merged.append(box)
+    return merged if len(merged) == len(crops) else _merged(merged)
+
+
+def _placed(word: Word, crops: list[tuple[int, int, int, int]], tops: list[int], gap: int, scale: float) -> Word | None:
+    """The word read on a stack of crops, moved back to where its crop lies on the page."""
+    middle = (word.bbox.y0 + word.bbox.y1) / 2 * scale
+    for (x0, y0, _, y1), top in zip(crops, tops, strict=True):
+        if top <= middle <= top + (y1 - y0):
+            dx, dy = (x0 - gap) / scale, (y0 - top) / scale
+            b = word.bbox
+            return Word(
+                text=word.text, bbox=BBox.of((b.x0 + dx, b.y0 + dy, b.x1 + dx, b.y1 + dy)), confidence=word.confidence
+            )
+    return None
+
+
+def read_parts(
+    ws: Workspace, key: str, source: SourceInfo, stage: str, parts: dict[int, list[BBox]]
+) -> dict[int, Reading]:
+    """The ``stage`` engine's reading of the given parts of each page (boxes in points), in page
+    coordinates. A page's parts are cropped and stacked into one small image, read in one
+    call: engines that scale a page to a minimum size would blow a lone line up to a poster."""
+    parts = {n: boxes for n, boxes in parts.items() if boxes}
+    if not parts:
+        return {}
+    renders = ws.read(key, RENDERS, RenderManifest)
+    folder = ws.settings.stage_dir(key, RENDERS)
+    with tempfile.TemporaryDirectory(prefix="pdfpipe-parts-") as tmp:
+        batch, stacks = [], []
+        for n, boxes in parts.items():
+            render = renders.pages[n - 1]
+            scale = render.dpi / 72
+            crops = _merged([_pixels(b, scale) for b in boxes])
+            gap = max(y1 - y0 for _, y0, _, y1 in crops)  # a blank line's height between crops
+            tops = stack_crops(folder / render.file, crops, gap, Path(tmp) / f"page-{n}.png")
+            batch.append(PageInput(Path(source.path), n, Path(tmp) / f"page-{n}.png", render.dpi))
+            stacks.append((n, crops, tops, gap, scale))
+        recognized: list[OcrPage] = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR of lines")
+    if len(recognized) != len(batch):
+        raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
+    found: dict[int, Reading] = {}
+    for (n, crops, tops, gap, scale), read in zip(stacks, recognized, strict=True):
+        lines = []
+        for line in read.lines if not read.orientation else []:  # a stack read sideways is no reading
+            words = [w for w in (_placed(w, crops, tops, gap, scale) for w in line.words) if w is not None]
+            if words:
+                text = " ".join(w.text for w in words)
+                lines.append(
+                    line.model_copy(update={"text": text, "bbox": union_all(w.bbox for w in words), "words": words})
+                )
+        found[n] = (lines, 0)
+    return found
