@@ -123,3 +123,11 @@ def test_eval_command_reads_existing_outputs(scored, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["aggregate"]["documents"] == len(scored[2])
     assert {d["pdf"] for d in report["documents"]} == set(scored[2])
+
+
+def test_tei_fields_match_by_grobid_soft_matching():
+    from pdfpipe_assets.evaluation.tei_truth import soft
+
+    # GROBID's annotation splits a subscript from its symbol; the text layer keeps them together
+    assert soft("we find that q vol > 0, while") == soft("We find that qvol > 0 while")
+    assert soft("we find that q vol > 0") != soft("we find that q val > 0")
