@@ -86,8 +86,9 @@ def read_parts(
             scale = render.dpi / 72
             crops = _merged([_pixels(b, scale) for b in boxes])
             gap = max(y1 - y0 for _, y0, _, y1 in crops)  # a blank line's height between crops
-            tops = stack_crops(folder / render.file, crops, gap, Path(tmp) / f"page-{n}.png")
-            batch.append(PageInput(Path(source.path), n, Path(tmp) / f"page-{n}.png", render.dpi))
+            stack = Path(tmp) / f"page-{n}.png"
+            tops = stack_crops(folder / render.file, crops, gap, stack)
+            batch.append(PageInput(Path(source.path), n, stack, render.dpi))
             stacks.append((n, crops, tops, gap, scale))
         recognized: list[OcrPage] = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR of lines")
     if len(recognized) != len(batch):

@@ -1,7 +1,7 @@
 """How common a word is, told by a word-piece vocabulary: the fewer pieces a word needs, the
 more common it is. ``every`` is one piece and ``cvery`` two; ``Earthy`` two and ``Karthv``
-three. The vocabulary is the SentencePiece tokenizer that ships in the wordllama wheel (32,000
-pieces learnt from web text), so nothing is downloaded."""
+three. The vocabulary is the SentencePiece tokenizer that ships in the wordllama wheel (its
+``l2_supercat`` tokenizer, 32,000 pieces), so nothing is downloaded."""
 
 from __future__ import annotations
 
