@@ -265,7 +265,7 @@ def cmd_eval(args, settings: Settings) -> int:
         print(f"| {key} | {_fmt(value)} |")
     print("\n| target | value | wanted | met |\n| --- | --- | --- | --- |")
     for key, t in summary["targets"].items():
-        print(f"| {key} | {_fmt(t['value'])} | >= {t['target']} | {'yes' if t['met'] else 'no'} |")
+        print(f"| {key} | {_fmt(t['value'])} | {t['op']} {_fmt(t['target'])} | {'yes' if t['met'] else 'no'} |")
     return 0
 
 
