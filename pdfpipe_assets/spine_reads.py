@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .contracts import BBox, RenderManifest, SourceInfo, Word
 from .contracts.geometry import union_all
-from .engines.base import OcrPage, PageInput
+from .engines.base import OcrPage, PageInput, image_of
 from .engines.images import stack_crops
 from .errors import DocumentError
 from .fusion.spine import Reading
@@ -17,19 +17,23 @@ from .workspace import RENDERS, Workspace
 PAD = 0.5  # a part is its line's box and this many line heights around it
 
 
-def read_pages(ws: Workspace, key: str, source: SourceInfo, stage: str, numbers: list[int]) -> dict[int, Reading]:
-    """The ``stage`` engine's reading of each of the pages ``numbers``."""
-    if not numbers:
-        return {}
-    renders = ws.read(key, RENDERS, RenderManifest)
+def page_inputs(ws: Workspace, key: str, source: SourceInfo, renders: RenderManifest) -> list[PageInput]:
+    """Every page of the document as an OCR engine takes it: the PDF and the page's render."""
     folder = ws.settings.stage_dir(key, RENDERS)
-    batch = [
-        PageInput(Path(source.path), n, folder / renders.pages[n - 1].file, renders.pages[n - 1].dpi) for n in numbers
+    return [
+        PageInput(Path(source.path), n, folder / render.file, render.dpi)
+        for n, render in enumerate(renders.pages, start=1)
     ]
+
+
+def read_pages(ws: Workspace, stage: str, batch: list[PageInput]) -> dict[int, Reading]:
+    """The ``stage`` engine's reading of each page of ``batch``."""
+    if not batch:
+        return {}
     recognized: list[OcrPage] = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR")
     if len(recognized) != len(batch):
         raise DocumentError("engine_error", f"OCR returned {len(recognized)} pages for {len(batch)}")
-    return {n: (r.lines, r.orientation) for n, r in zip(numbers, recognized, strict=True)}
+    return {page.number: (r.lines, r.orientation) for page, r in zip(batch, recognized, strict=True)}
 
 
 def _pixels(box: BBox, scale: float) -> tuple[int, int, int, int]:
@@ -68,27 +72,23 @@ def _placed(word: Word, crops: list[tuple[int, int, int, int]], tops: list[int],
     return None
 
 
-def read_parts(
-    ws: Workspace, key: str, source: SourceInfo, stage: str, parts: dict[int, list[BBox]]
-) -> dict[int, Reading]:
+def read_parts(ws: Workspace, stage: str, pages: list[PageInput], parts: dict[int, list[BBox]]) -> dict[int, Reading]:
     """The ``stage`` engine's reading of the given parts of each page (boxes in points), in page
     coordinates. A page's parts are cropped and stacked into one small image, read in one
     call: engines that scale a page to a minimum size would blow a lone line up to a poster."""
     parts = {n: boxes for n, boxes in parts.items() if boxes}
     if not parts:
         return {}
-    renders = ws.read(key, RENDERS, RenderManifest)
-    folder = ws.settings.stage_dir(key, RENDERS)
     with tempfile.TemporaryDirectory(prefix="pdfpipe-parts-") as tmp:
         batch, stacks = [], []
         for n, boxes in parts.items():
-            render = renders.pages[n - 1]
-            scale = render.dpi / 72
+            page = pages[n - 1]
+            scale = page.dpi / 72
             crops = _merged([_pixels(b, scale) for b in boxes])
             gap = max(y1 - y0 for _, y0, _, y1 in crops)  # a blank line's height between crops
             stack = Path(tmp) / f"page-{n}.png"
-            tops = stack_crops(folder / render.file, crops, gap, stack)
-            batch.append(PageInput(Path(source.path), n, stack, render.dpi))
+            tops = stack_crops(image_of(page), crops, gap, stack)
+            batch.append(PageInput(page.pdf, n, stack, page.dpi))
             stacks.append((n, crops, tops, gap, scale))
         recognized: list[OcrPage] = ws.host.call(stage, "recognize", batch, pages=len(batch), what="OCR of lines")
     if len(recognized) != len(batch):

@@ -49,7 +49,7 @@ from .fusion.table_structure import normalize_table
 from .fusion.text_quality import usable_counts
 from .hosting import EngineHost
 from .profiles import Profile
-from .spine_reads import read_pages, read_parts
+from .spine_reads import page_inputs, read_pages, read_parts
 from .storage import read_model, staged_dir, write_bytes, write_model
 from .workspace import (  # noqa: F401 - the stage names and the workspace are this module's API too
     ASSET_STAGES,
@@ -135,17 +135,19 @@ def run_spine(ws: Workspace, key: str) -> StageResult:
     vote = ws.profile.ocr_layers == "vote" and ocr_info.label != image_info.label  # two engines, two votes
     plan = spine_rules.plan(source, text_pages, vote)
     t = time.perf_counter()
+    inputs = page_inputs(ws, key, source, renders)
     readings: dict[tuple[str, int], spine_rules.Reading] = {}
     for stage, numbers in plan.reads().items():
-        readings |= {(stage, n): r for n, r in read_pages(ws, key, source, stage, numbers).items()}
-    parts = spine_rules.disputed_lines(source, text_pages, plan, readings)
-    readings |= {("image_text", n): r for n, r in read_parts(ws, key, source, "image_text", parts).items()}
+        readings |= {(stage, n): r for n, r in read_pages(ws, stage, [inputs[n - 1] for n in numbers]).items()}
+    layers = spine_rules.layer_pages(source, text_pages, plan)
+    parts = spine_rules.disputed_lines(layers, plan, readings)
+    readings |= {("image_text", n): r for n, r in read_parts(ws, "image_text", inputs, parts).items()}
     ocr_seconds = time.perf_counter() - t
-    pages = [spine_rules.spine_page(source, n, lines, plan, readings) for n, lines in enumerate(text_pages, start=1)]
+    pages = [spine_rules.spine_page(source, n, plan, layers, readings) for n in range(1, len(text_pages) + 1)]
     spine = OcrSpine(
         text_engine=ws.host.engine("text_layer").info.label,
         ocr_engine=ocr_info.label,
-        image_text_engine=image_info.label if plan.reads()["image_text"] or any(parts.values()) else None,
+        image_text_engine=image_info.label if any(stage == "image_text" for stage, _ in readings) else None,
         pages=pages,
     )
     problems = page_geometry_problems(source, renders, spine)

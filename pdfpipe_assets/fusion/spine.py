@@ -117,8 +117,17 @@ def plan(source: SourceInfo, text_pages: list[list[Line]], vote: bool) -> SpineP
     )
 
 
+def layer_pages(source: SourceInfo, text_pages: list[list[Line]], plan: SpinePlan) -> dict[int, SpinePage]:
+    """Each page read from its text layer (all but the pages OCR'd instead), cleaned once."""
+    return {
+        n: text_page(source, n, lines, plan.why[n - 1])
+        for n, lines in enumerate(text_pages, start=1)
+        if n not in plan.ocr
+    }
+
+
 def disputed_lines(
-    source: SourceInfo, text_pages: list[list[Line]], plan: SpinePlan, readings: Mapping[tuple[str, int], Reading]
+    layers: Mapping[int, SpinePage], plan: SpinePlan, readings: Mapping[tuple[str, int], Reading]
 ) -> dict[int, list[BBox]]:
     """Per OCR-layer page that the image_text engine does not read whole, the boxes of the lines
     where the ocr engine's upright reading disputes a word of the layer."""
@@ -126,19 +135,22 @@ def disputed_lines(
     for number in sorted(plan.layered - plan.imaged):
         lines, turned = readings["ocr", number]
         if not turned:
-            found[number] = disputed(text_page(source, number, text_pages[number - 1], ""), lines)
+            found[number] = disputed(layers[number], lines)
     return found
 
 
 def spine_page(
-    source: SourceInfo, number: int, lines: list[Line], plan: SpinePlan, readings: Mapping[tuple[str, int], Reading]
+    source: SourceInfo,
+    number: int,
+    plan: SpinePlan,
+    layers: Mapping[int, SpinePage],
+    readings: Mapping[tuple[str, int], Reading],
 ) -> SpinePage:
-    """One page of the spine, from its text layer and the OCR ``plan`` asked for."""
-    why = plan.why[number - 1]
+    """One page of the spine, from its text layer (``layer_pages``) and the OCR ``plan`` asked for."""
     if number in plan.ocr:
         ocr_lines, orientation = readings["ocr", number]
-        return ocr_page(source, number, ocr_lines, why, orientation)
-    page = text_page(source, number, lines, why)
+        return ocr_page(source, number, ocr_lines, plan.why[number - 1], orientation)
+    page = layers[number]
     if number in plan.layered:
         both = [readings[s, number] for s in ("ocr", "image_text") if (s, number) in readings]
         upright = [read for read, turned in both if not turned]
