@@ -36,27 +36,26 @@ def read_pages(ws: Workspace, stage: str, batch: list[PageInput]) -> dict[int, R
     return {page.number: (r.lines, r.orientation) for page, r in zip(batch, recognized, strict=True)}
 
 
-def _pixels(box: BBox, scale: float) -> tuple[int, int, int, int]:
+def _padded(box: BBox) -> BBox:
     pad = PAD * box.height
-    return (
-        int(max(0.0, box.x0 - pad) * scale),
-        int(max(0.0, box.y0 - pad) * scale),
-        int((box.x1 + pad) * scale) + 1,
-        int((box.y1 + pad) * scale) + 1,
-    )
+    return BBox.of((max(0.0, box.x0 - pad), max(0.0, box.y0 - pad), box.x1 + pad, box.y1 + pad))
 
 
-def _merged(crops: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Crops that overlap made one, so that no word is read twice."""
-    merged: list[tuple[int, int, int, int]] = []
-    for box in sorted(crops, key=lambda b: b[1]):
+def _merged(boxes: list[BBox]) -> list[BBox]:
+    """Boxes that overlap made one, so that no word is read twice."""
+    merged: list[BBox] = []
+    for box in sorted(boxes, key=lambda b: b.y0):
         for i, m in enumerate(merged):
-            if box[0] < m[2] and m[0] < box[2] and box[1] < m[3] and m[1] < box[3]:
-                merged[i] = (min(m[0], box[0]), min(m[1], box[1]), max(m[2], box[2]), max(m[3], box[3]))
+            if box.intersection(m) > 0:
+                merged[i] = m.union(box)
                 break
         else:
             merged.append(box)
-    return merged if len(merged) == len(crops) else _merged(merged)
+    return merged if len(merged) == len(boxes) else _merged(merged)
+
+
+def _pixels(box: BBox, scale: float) -> tuple[int, int, int, int]:
+    return int(box.x0 * scale), int(box.y0 * scale), int(box.x1 * scale) + 1, int(box.y1 * scale) + 1
 
 
 def _placed(word: Word, crops: list[tuple[int, int, int, int]], tops: list[int], gap: int, scale: float) -> Word | None:
@@ -84,7 +83,7 @@ def read_parts(ws: Workspace, stage: str, pages: list[PageInput], parts: dict[in
         for n, boxes in parts.items():
             page = pages[n - 1]
             scale = page.dpi / 72
-            crops = _merged([_pixels(b, scale) for b in boxes])
+            crops = [_pixels(b, scale) for b in _merged([_padded(b) for b in boxes])]
             gap = max(y1 - y0 for _, y0, _, y1 in crops)  # a blank line's height between crops
             stack = Path(tmp) / f"page-{n}.png"
             tops = stack_crops(image_of(page), crops, gap, stack)

@@ -124,7 +124,12 @@ def test_handwriting_under_an_ocr_layer_is_not_read_twice(workspace):
 def test_overlapping_line_crops_are_read_once():
     from pdfpipe_assets.spine_reads import _merged
 
+    def boxes(*tuples):
+        return [BBox.of(t) for t in tuples]
+
     # two padded line boxes that overlap, and one apart from both
-    assert _merged([(0, 0, 100, 30), (0, 20, 80, 50), (0, 200, 50, 230)]) == [(0, 0, 100, 50), (0, 200, 50, 230)]
+    assert _merged(boxes((0, 0, 100, 30), (0, 20, 80, 50), (0, 200, 50, 230))) == boxes(
+        (0, 0, 100, 50), (0, 200, 50, 230)
+    )
     # a third box that joins two merged ones only once they are merged
-    assert _merged([(0, 0, 10, 10), (20, 0, 30, 10), (5, 5, 25, 8)]) == [(0, 0, 30, 10)]
+    assert _merged(boxes((0, 0, 10, 10), (20, 0, 30, 10), (5, 5, 25, 8))) == boxes((0, 0, 30, 10))
